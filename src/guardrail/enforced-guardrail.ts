@@ -1,0 +1,198 @@
+import { Annotations, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
+import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
+import { IConstruct } from 'constructs';
+import { GuardrailProfile } from './guardrail-profile';
+import { GuardrailConditionValues, GuardrailVersion } from './guardrail-version';
+import { checkBedrockArn, constructError, factoryError, parseArn } from '../private/validation';
+
+/** Guardrail IDs are lowercase letters and digits only (§1.4 of the reference). */
+const GUARDRAIL_ID = /^[a-z0-9]+$/;
+const EXAMPLE_ARN = 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456';
+
+/**
+ * Options for an enforced guardrail.
+ */
+export interface EnforcedGuardrailOptions {
+  /**
+   * The customer managed KMS key the guardrail is encrypted with.
+   *
+   * Principals that use the guardrail get `kms:Decrypt` (and only that) on this key.
+   *
+   * @default - for a `CfnGuardrail` with `kmsKeyArn`, that key; otherwise the guardrail is taken to use an AWS owned key
+   */
+  readonly encryptionKey?: kmsRefs.IKeyRef;
+
+  /**
+   * The cross-Region guardrail profile set on the guardrail (`crossRegionConfig`).
+   *
+   * Principals that use the guardrail get `bedrock:ApplyGuardrail` on the profile in the source Region
+   * and every destination Region.
+   *
+   * @default - the guardrail has no cross-Region profile
+   */
+  readonly guardrailProfile?: GuardrailProfile;
+}
+
+/**
+ * What a principal needs for one guardrail, computed for a construct.
+ * @internal
+ */
+export interface BoundGuardrail {
+  readonly guardrailArn: string;
+  readonly conditionValues: GuardrailConditionValues;
+  /** The guardrail ARN and any guardrail-profile ARNs, for bedrock:ApplyGuardrail. */
+  readonly applyGuardrailArns: string[];
+  readonly keyArn?: string;
+}
+
+/**
+ * One guardrail, the versions of it that requests may carry, and what is needed to use it.
+ */
+export class EnforcedGuardrail {
+  /**
+   * A guardrail by ARN (`arn:aws:bedrock:REGION:ACCOUNT:guardrail/ID`).
+   *
+   * The guardrail must be in the same account as the principals that use it (documented limitation of
+   * `bedrock:GuardrailIdentifier` enforcement).
+   */
+  public static fromArn(guardrailArn: string, version: GuardrailVersion, options: EnforcedGuardrailOptions = {}): EnforcedGuardrail {
+    const parsed = checkBedrockArn('EnforcedGuardrail.fromArn', guardrailArn, 'guardrail', GUARDRAIL_ID, EXAMPLE_ARN);
+    return new EnforcedGuardrail({
+      guardrailArn,
+      version,
+      account: parsed?.account,
+      region: parsed?.region,
+      keyArn: options.encryptionKey?.keyRef.keyArn,
+      profile: options.guardrailProfile,
+    });
+  }
+
+  /**
+   * A guardrail resource: a `CfnGuardrail`, an L2 from another library, or an imported guardrail.
+   *
+   * For a `CfnGuardrail` with `kmsKeyArn`, that key is used unless `options.encryptionKey` is given.
+   */
+  public static fromGuardrail(
+    guardrail: bedrockRefs.IGuardrailRef,
+    version: GuardrailVersion,
+    options: EnforcedGuardrailOptions = {},
+  ): EnforcedGuardrail {
+    const guardrailArn = guardrail.guardrailRef.guardrailArn;
+    checkBedrockArn('EnforcedGuardrail.fromGuardrail', guardrailArn, 'guardrail', GUARDRAIL_ID, EXAMPLE_ARN);
+    let keyArn = options.encryptionKey?.keyRef.keyArn;
+    if (guardrail instanceof CfnGuardrail) {
+      keyArn = keyArn ?? guardrail.kmsKeyArn;
+      const crossRegion = guardrail.crossRegionConfig;
+      if (crossRegion !== undefined && options.guardrailProfile === undefined) {
+        throw constructError(guardrail, 'the guardrail has crossRegionConfig, so its users need bedrock:ApplyGuardrail on the guardrail profile in every destination Region. '
+          + 'Fix: pass guardrailProfile: GuardrailProfile.fromProfileId(\'us.guardrail.v1:0\', [...destination Regions]) (or GuardrailProfile.inAnyRegion(...)) to EnforcedGuardrail.fromGuardrail.');
+      }
+    }
+    return new EnforcedGuardrail({
+      guardrailArn,
+      version,
+      account: guardrail.env.account,
+      region: guardrail.env.region,
+      keyArn,
+      profile: options.guardrailProfile,
+    });
+  }
+
+  /**
+   * One numbered version of a guardrail, from a guardrail version resource (`CfnGuardrailVersion`).
+   */
+  public static fromGuardrailVersion(version: bedrockRefs.IGuardrailVersionRef, options: EnforcedGuardrailOptions = {}): EnforcedGuardrail {
+    const ref = version.guardrailVersionRef;
+    const stack = Stack.of(version);
+    if (!Token.isUnresolved(ref.guardrailId) && !GUARDRAIL_ID.test(ref.guardrailId)) {
+      throw factoryError('EnforcedGuardrail.fromGuardrailVersion', `'${ref.guardrailId}' is not a guardrail ID. Fix: guardrail IDs are lowercase letters and digits.`);
+    }
+    const guardrailArn = `arn:${stack.partition}:bedrock:${version.env.region}:${version.env.account}:guardrail/${ref.guardrailId}`;
+    const pinned = GuardrailVersion.fromString(ref.version);
+    if (!pinned.isNumbered) {
+      throw factoryError('EnforcedGuardrail.fromGuardrailVersion', `a guardrail version resource has a numbered version, not '${ref.version}'. Fix: use EnforcedGuardrail.fromGuardrail(guardrail, GuardrailVersion.DRAFT) for the draft.`);
+    }
+    return new EnforcedGuardrail({
+      guardrailArn,
+      version: pinned,
+      account: version.env.account,
+      region: version.env.region,
+      keyArn: options.encryptionKey?.keyRef.keyArn,
+      profile: options.guardrailProfile,
+    });
+  }
+
+  /** The guardrail ARN (without a version). */
+  public readonly guardrailArn: string;
+
+  /** The version(s) requests may carry. */
+  public readonly version: GuardrailVersion;
+
+  /** The ARN of the guardrail's customer managed key, if any. */
+  public readonly encryptionKeyArn?: string;
+
+  /** The cross-Region guardrail profile, if any. */
+  public readonly guardrailProfile?: GuardrailProfile;
+
+  private readonly account?: string;
+  private readonly region?: string;
+
+  private constructor(props: {
+    guardrailArn: string;
+    version: GuardrailVersion;
+    account?: string;
+    region?: string;
+    keyArn?: string;
+    profile?: GuardrailProfile;
+  }) {
+    this.guardrailArn = props.guardrailArn;
+    this.version = props.version;
+    this.account = props.account;
+    this.region = props.region;
+    this.encryptionKeyArn = props.keyArn;
+    this.guardrailProfile = props.profile;
+  }
+
+  /** The values of `bedrock:GuardrailIdentifier` that this guardrail and version admit. */
+  public get conditionValues(): string[] {
+    return this.version.conditionValues(this.guardrailArn);
+  }
+
+  /**
+   * Checks that the guardrail is usable from `scope`'s account and computes its ARNs there.
+   *
+   * @internal
+   */
+  public _bind(scope: IConstruct): BoundGuardrail {
+    this.checkSameAccount(scope);
+    const stack = Stack.of(scope);
+    const sourceRegion = this.region ?? parseArn(this.guardrailArn)?.region ?? stack.region;
+    return {
+      guardrailArn: this.guardrailArn,
+      conditionValues: this.version._conditionValues(this.guardrailArn),
+      applyGuardrailArns: [this.guardrailArn, ...(this.guardrailProfile?._arns(scope, sourceRegion) ?? [])],
+      keyArn: this.encryptionKeyArn,
+    };
+  }
+
+  /**
+   * `bedrock:GuardrailIdentifier` enforcement is documented for a guardrail in the caller's own account.
+   */
+  private checkSameAccount(scope: IConstruct) {
+    const stack = Stack.of(scope);
+    const account = this.account;
+    const comparison = account === undefined ? TokenComparison.ONE_UNRESOLVED : Token.compareStrings(account, stack.account);
+    if (comparison === TokenComparison.DIFFERENT) {
+      throw constructError(scope, `the guardrail ${this.guardrailArn} is in account ${account}, but this stack deploys to account ${stack.account}. `
+        + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '
+        + 'Fix: create the guardrail (or a copy) in this account, or deploy this role to the guardrail\'s account.');
+    }
+    if (comparison === TokenComparison.ONE_UNRESOLVED || comparison === TokenComparison.BOTH_UNRESOLVED) {
+      Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailAccountUnverified',
+        `Cannot check at synth that the guardrail ${account === undefined ? this.guardrailArn : `in account ${account}`} is in this stack's account (an account is not known until deploy). `
+        + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '
+        + 'Fix: give the stack an explicit env.account, or use a guardrail ARN with a literal account.');
+    }
+  }
+}

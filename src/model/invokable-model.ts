@@ -1,0 +1,297 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import { CfnApplicationInferenceProfile } from 'aws-cdk-lib/aws-bedrock';
+import { aws_bedrock as bedrockRefs } from 'aws-cdk-lib/interfaces';
+import { IConstruct } from 'constructs';
+import { checkBedrockArn, checkRegions, factoryError, isToken } from '../private/validation';
+
+/** The kinds of resource a role can run inference on. */
+export enum InvokableModelKind {
+  /** One foundation model in the stack's Region. */
+  FOUNDATION_MODEL = 'FOUNDATION_MODEL',
+  /** Every foundation model in the stack's Region. */
+  ALL_FOUNDATION_MODELS = 'ALL_FOUNDATION_MODELS',
+  /** A system-defined cross-Region (geographic) inference profile. */
+  CROSS_REGION_INFERENCE_PROFILE = 'CROSS_REGION_INFERENCE_PROFILE',
+  /** A system-defined global inference profile. */
+  GLOBAL_INFERENCE_PROFILE = 'GLOBAL_INFERENCE_PROFILE',
+  /** An application inference profile. */
+  APPLICATION_INFERENCE_PROFILE = 'APPLICATION_INFERENCE_PROFILE',
+  /** A Provisioned Throughput model. */
+  PROVISIONED_MODEL = 'PROVISIONED_MODEL',
+  /** A custom (fine-tuned or distilled) model. */
+  CUSTOM_MODEL = 'CUSTOM_MODEL',
+  /** A model brought in with Custom Model Import. */
+  IMPORTED_MODEL = 'IMPORTED_MODEL',
+}
+
+/**
+ * Foundation model IDs: `provider.model`, for example `anthropic.claude-3-haiku-20240307-v1:0`.
+ */
+const MODEL_ID = /^[a-z0-9-]+\.[a-zA-Z0-9._:-]+$/;
+/** Geographic prefixes of system inference profiles (`us.`, `eu.`, `apac.`, `us-gov.`, ...). */
+const PROFILE_ID = /^([a-z]{2,6}(-[a-z]{2,4})?)\.([a-z0-9-]+\.[a-zA-Z0-9._:-]+)$/;
+const GEO_PREFIXES = new Set(['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'uk', 'global']);
+
+/**
+ * Foundation-model ARNs that a request through an inference profile reaches, and that profile.
+ * @internal
+ */
+export interface ProfileRoute {
+  readonly profileArn: string;
+  readonly modelArns: string[];
+}
+
+/**
+ * Everything a principal needs to run inference on one invokable model, computed for a construct.
+ * @internal
+ */
+export interface ModelGrant {
+  readonly kind: InvokableModelKind;
+  /** Resources invoked directly: models, profiles, provisioned, custom and imported models. */
+  readonly invokeArns: string[];
+  /** Foundation models reachable only through an inference profile (`bedrock:InferenceProfileArn`). */
+  readonly routes: ProfileRoute[];
+  /** Inference profiles (system-defined or application), for `bedrock:GetInferenceProfile`. */
+  readonly profileArns: string[];
+}
+
+type Binder = (scope: IConstruct) => ModelGrant;
+/** For the kinds an application inference profile can copy: the foundation-model ARNs it reaches. */
+type ModelArns = (scope: IConstruct, sourceRegion: string) => string[];
+
+function foundationModelArn(scope: IConstruct, region: string, modelId: string): string {
+  return `arn:${Stack.of(scope).partition}:bedrock:${region}::foundation-model/${modelId}`;
+}
+
+function systemProfileArn(scope: IConstruct, profileId: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:inference-profile/${profileId}`;
+}
+
+function unique(values: string[]): string[] {
+  return Array.from(new Set(values));
+}
+
+/**
+ * Something a role may run inference on (`bedrock:InvokeModel`, `bedrock:InvokeModelWithResponseStream`,
+ * and so the Converse and ConverseStream APIs), with every ARN IAM needs for it.
+ */
+export class InvokableModel {
+  /**
+   * One foundation model in the stack's Region.
+   *
+   * @param modelId the model ID, for example `anthropic.claude-3-haiku-20240307-v1:0`
+   */
+  public static foundationModel(modelId: string): InvokableModel {
+    checkModelId('InvokableModel.foundationModel', modelId);
+    const modelArns: ModelArns = (scope, region) => [foundationModelArn(scope, region, modelId)];
+    return new InvokableModel(InvokableModelKind.FOUNDATION_MODEL, modelId, scope => ({
+      kind: InvokableModelKind.FOUNDATION_MODEL,
+      invokeArns: modelArns(scope, Stack.of(scope).region),
+      routes: [],
+      profileArns: [],
+    }), modelArns);
+  }
+
+  /**
+   * Every foundation model in the stack's Region (`foundation-model/*`), as in the AWS documentation's
+   * enforcement examples. Every request still needs an approved guardrail.
+   */
+  public static allFoundationModels(): InvokableModel {
+    return new InvokableModel(InvokableModelKind.ALL_FOUNDATION_MODELS, '*', scope => ({
+      kind: InvokableModelKind.ALL_FOUNDATION_MODELS,
+      invokeArns: [foundationModelArn(scope, Stack.of(scope).region, '*')],
+      routes: [],
+      profileArns: [],
+    }));
+  }
+
+  /**
+   * A system-defined cross-Region inference profile, for example `us.anthropic.claude-3-haiku-20240307-v1:0`.
+   *
+   * Grants the profile in the stack's Region and the foundation model in the stack's Region and in every
+   * destination Region, the model only through this profile (`bedrock:InferenceProfileArn`).
+   *
+   * @param profileId the inference profile ID
+   * @param destinationRegions every Region the profile can route to
+   */
+  public static crossRegionInferenceProfile(profileId: string, destinationRegions: string[]): InvokableModel {
+    const factory = 'InvokableModel.crossRegionInferenceProfile';
+    const modelId = checkProfileId(factory, profileId, false);
+    const regions = checkRegions(factory, destinationRegions, 'destinationRegions');
+    const modelArns: ModelArns = (scope, source) => unique([source, ...regions].map(r => foundationModelArn(scope, r, modelId)));
+    return new InvokableModel(InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE, profileId, scope => {
+      const profileArn = systemProfileArn(scope, profileId);
+      return {
+        kind: InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE,
+        invokeArns: [profileArn],
+        routes: [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }],
+        profileArns: [profileArn],
+      };
+    }, modelArns);
+  }
+
+  /**
+   * A system-defined global inference profile, for example `global.anthropic.claude-sonnet-4-20250514-v1:0`.
+   *
+   * Grants the profile in the stack's Region, and the foundation model in the stack's Region and with an
+   * empty Region (`arn:PARTITION:bedrock:::foundation-model/MODEL`, which is how global routing is
+   * authorized), the model only through this profile.
+   */
+  public static globalInferenceProfile(profileId: string): InvokableModel {
+    const modelId = checkProfileId('InvokableModel.globalInferenceProfile', profileId, true);
+    const modelArns: ModelArns = (scope, source) => [foundationModelArn(scope, source, modelId), foundationModelArn(scope, '', modelId)];
+    return new InvokableModel(InvokableModelKind.GLOBAL_INFERENCE_PROFILE, profileId, scope => {
+      const profileArn = systemProfileArn(scope, profileId);
+      return {
+        kind: InvokableModelKind.GLOBAL_INFERENCE_PROFILE,
+        invokeArns: [profileArn],
+        routes: [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }],
+        profileArns: [profileArn],
+      };
+    }, modelArns);
+  }
+
+  /**
+   * An application inference profile by ARN, and the model or system inference profile it was copied from.
+   *
+   * Grants the application profile, and the foundation model(s) of `copiedFrom` only through it.
+   *
+   * @param profileArn `arn:aws:bedrock:REGION:ACCOUNT:application-inference-profile/ID`
+   * @param copiedFrom the foundation model or system inference profile the application profile tracks
+   */
+  public static applicationInferenceProfile(profileArn: string, copiedFrom: InvokableModel): InvokableModel {
+    const factory = 'InvokableModel.applicationInferenceProfile';
+    const parsed = checkBedrockArn(factory, profileArn, 'application-inference-profile', /^[a-z0-9]+$/,
+      'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abcd1234efgh');
+    return InvokableModel.appProfile(factory, profileArn, parsed?.region, copiedFrom);
+  }
+
+  /**
+   * An application inference profile resource (`CfnApplicationInferenceProfile` or an imported one), and
+   * the model or system inference profile it was copied from.
+   */
+  public static fromApplicationInferenceProfile(profile: bedrockRefs.IApplicationInferenceProfileRef, copiedFrom: InvokableModel): InvokableModel {
+    const factory = 'InvokableModel.fromApplicationInferenceProfile';
+    let arn: string;
+    if (profile instanceof CfnApplicationInferenceProfile) {
+      arn = profile.attrInferenceProfileArn;
+    } else {
+      const identifier = profile.applicationInferenceProfileRef.inferenceProfileIdentifier;
+      arn = isToken(identifier) || identifier.startsWith('arn:')
+        ? identifier
+        : `arn:${Stack.of(profile).partition}:bedrock:${profile.env.region}:${profile.env.account}:application-inference-profile/${identifier}`;
+    }
+    const parsed = checkBedrockArn(factory, arn, 'application-inference-profile', /^[a-z0-9]+$/,
+      'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abcd1234efgh');
+    const region = parsed?.region ?? (Token.isUnresolved(profile.env.region) ? undefined : profile.env.region);
+    return InvokableModel.appProfile(factory, arn, region, copiedFrom);
+  }
+
+  /**
+   * A Provisioned Throughput model by ARN (`arn:aws:bedrock:REGION:ACCOUNT:provisioned-model/ID`).
+   */
+  public static provisionedModel(arn: string): InvokableModel {
+    checkBedrockArn('InvokableModel.provisionedModel', arn, 'provisioned-model', /^[a-z0-9]+$/,
+      'arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abcd1234efgh');
+    return InvokableModel.direct(InvokableModelKind.PROVISIONED_MODEL, arn);
+  }
+
+  /**
+   * A custom model by ARN (`arn:aws:bedrock:REGION:ACCOUNT:custom-model/...`).
+   */
+  public static customModel(arn: string): InvokableModel {
+    checkBedrockArn('InvokableModel.customModel', arn, 'custom-model', /^[a-zA-Z0-9][a-zA-Z0-9._:/-]*$/,
+      'arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.titan-text-express-v1:0:8k/abcd1234efgh');
+    return InvokableModel.direct(InvokableModelKind.CUSTOM_MODEL, arn);
+  }
+
+  /**
+   * A model brought in with Custom Model Import, by ARN (`arn:aws:bedrock:REGION:ACCOUNT:imported-model/ID`).
+   */
+  public static importedModel(arn: string): InvokableModel {
+    checkBedrockArn('InvokableModel.importedModel', arn, 'imported-model', /^[a-z0-9]+$/,
+      'arn:aws:bedrock:us-east-1:111122223333:imported-model/abcd1234efgh');
+    return InvokableModel.direct(InvokableModelKind.IMPORTED_MODEL, arn);
+  }
+
+  private static direct(kind: InvokableModelKind, arn: string): InvokableModel {
+    return new InvokableModel(kind, arn, () => ({ kind, invokeArns: [arn], routes: [], profileArns: [] }));
+  }
+
+  private static appProfile(factory: string, profileArn: string, region: string | undefined, copiedFrom: InvokableModel): InvokableModel {
+    const modelArns = copiedFrom.modelArns;
+    if (modelArns === undefined) {
+      throw factoryError(factory, `an application inference profile is copied from a foundation model or a system inference profile, not from ${copiedFrom.kind} '${copiedFrom.name}'. `
+        + 'Fix: pass InvokableModel.foundationModel(...), crossRegionInferenceProfile(...) or globalInferenceProfile(...) as copiedFrom.');
+    }
+    return new InvokableModel(InvokableModelKind.APPLICATION_INFERENCE_PROFILE, profileArn, scope => ({
+      kind: InvokableModelKind.APPLICATION_INFERENCE_PROFILE,
+      invokeArns: [profileArn],
+      routes: [{ profileArn, modelArns: modelArns(scope, region ?? Stack.of(scope).region) }],
+      profileArns: [profileArn],
+    }));
+  }
+
+  /** What kind of resource this is. */
+  public readonly kind: InvokableModelKind;
+
+  /** The model ID, profile ID or ARN this was made from (`*` for every foundation model). */
+  public readonly name: string;
+
+  private readonly binder: Binder;
+  private readonly modelArns?: ModelArns;
+
+  private constructor(kind: InvokableModelKind, name: string, binder: Binder, modelArns?: ModelArns) {
+    this.kind = kind;
+    this.name = name;
+    this.binder = binder;
+    this.modelArns = modelArns;
+  }
+
+  /**
+   * The ARNs a principal in `scope`'s stack needs to run inference on this model.
+   * @internal
+   */
+  public _bind(scope: IConstruct): ModelGrant {
+    return this.binder(scope);
+  }
+
+  public toString(): string {
+    return `${this.kind}(${this.name})`;
+  }
+}
+
+function checkModelId(factory: string, modelId: string) {
+  if (isToken(modelId)) return;
+  if (modelId.startsWith('arn:')) {
+    throw factoryError(factory, `'${modelId}' is an ARN. Fix: pass the model ID alone, for example 'anthropic.claude-3-haiku-20240307-v1:0'.`);
+  }
+  const profile = PROFILE_ID.exec(modelId);
+  if (profile && GEO_PREFIXES.has(profile[1])) {
+    throw factoryError(factory, `'${modelId}' is an inference profile ID, not a model ID. `
+      + `Fix: use InvokableModel.${profile[1] === 'global' ? 'globalInferenceProfile(id)' : 'crossRegionInferenceProfile(id, destinationRegions)'}, or the model ID '${profile[3]}'.`);
+  }
+  if (!MODEL_ID.test(modelId)) {
+    throw factoryError(factory, `'${modelId}' is not a foundation model ID. Fix: use 'provider.model', for example 'anthropic.claude-3-haiku-20240307-v1:0'.`);
+  }
+}
+
+/** Checks a system inference profile ID and returns the model ID it routes to. */
+function checkProfileId(factory: string, profileId: string, global: boolean): string {
+  if (isToken(profileId)) {
+    throw factoryError(factory, 'the profile ID is an unresolved token, but the foundation model it routes to must be known at synth. Fix: pass the profile ID as a literal string.');
+  }
+  const example = global ? 'global.anthropic.claude-sonnet-4-20250514-v1:0' : 'us.anthropic.claude-3-haiku-20240307-v1:0';
+  const parsed = PROFILE_ID.exec(profileId);
+  if (parsed === null || !GEO_PREFIXES.has(parsed[1]) || !MODEL_ID.test(parsed[3])) {
+    throw factoryError(factory, `'${profileId}' is not an inference profile ID. Fix: use the system profile ID, for example '${example}'.`);
+  }
+  if (global && parsed[1] !== 'global') {
+    throw factoryError(factory, `'${profileId}' is a geographic profile, not a global one. Fix: use InvokableModel.crossRegionInferenceProfile('${profileId}', destinationRegions).`);
+  }
+  if (!global && parsed[1] === 'global') {
+    throw factoryError(factory, `'${profileId}' is a global profile. Fix: use InvokableModel.globalInferenceProfile('${profileId}').`);
+  }
+  return parsed[3];
+}

@@ -1,0 +1,86 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { DeferredPolicyDocument } from './deferred-document';
+import { constructError } from './validation';
+import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
+import { InvokableModel, ModelGrant } from '../model/invokable-model';
+import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+import {
+  getInferenceProfileStatement,
+  guardedInferenceStatements,
+  guardrailConditions,
+  inferenceDenyStatement,
+} from '../statements/inference';
+
+/**
+ * The guardrail enforcement of one principal or policy: the approved guardrails, the granted models, and
+ * the policy document built from them (§2 of the reference). Shared by GuardrailEnforcedInvokerRole and
+ * GuardrailEnforcementPolicy, so both emit the same statements from the same code.
+ */
+export class GuardrailEnforcement {
+  public readonly document: DeferredPolicyDocument;
+  private owner?: IConstruct;
+  private readonly guardrails: EnforcedGuardrail[] = [];
+  private readonly models: InvokableModel[] = [];
+  private readonly boundGuardrails: BoundGuardrail[] = [];
+  private readonly grants: ModelGrant[] = [];
+
+  constructor() {
+    this.document = new DeferredPolicyDocument(() => this.statements());
+  }
+
+  /** Binds to the construct that owns the enforcement and adds the initial guardrails and models. */
+  public attach(owner: IConstruct, guardrails: EnforcedGuardrail[], models: InvokableModel[]) {
+    this.owner = owner;
+    if (guardrails.length === 0) {
+      throw constructError(owner, 'guardrails is empty, so no request could ever be allowed. Fix: pass at least one EnforcedGuardrail, for example EnforcedGuardrail.fromArn(guardrailArn, GuardrailVersion.numbered(1)).');
+    }
+    if (models.length === 0) {
+      throw constructError(owner, 'models is empty, so the role could not run inference on anything. Fix: pass at least one InvokableModel, for example InvokableModel.foundationModel(\'anthropic.claude-3-haiku-20240307-v1:0\').');
+    }
+    guardrails.forEach(g => this.addGuardrail(g));
+    models.forEach(m => this.addModel(m));
+  }
+
+  public get approvedGuardrails(): EnforcedGuardrail[] {
+    return [...this.guardrails];
+  }
+
+  public get grantedModels(): InvokableModel[] {
+    return [...this.models];
+  }
+
+  public addGuardrail(guardrail: EnforcedGuardrail) {
+    const owner = this.checkOpen('addGuardrail');
+    this.boundGuardrails.push(guardrail._bind(owner));
+    this.guardrails.push(guardrail);
+  }
+
+  public addModel(model: InvokableModel) {
+    const owner = this.checkOpen('addModel');
+    this.grants.push(model._bind(owner));
+    this.models.push(model);
+  }
+
+  /** All statements, in the order a reader of the docs expects: Allow, Deny, profile, guardrail, key. */
+  private statements(): iam.PolicyStatement[] {
+    const conditions = guardrailConditions(this.boundGuardrails);
+    return [
+      ...guardedInferenceStatements(this.grants, conditions),
+      inferenceDenyStatement(conditions),
+      getInferenceProfileStatement(this.grants),
+      applyGuardrailStatement(this.boundGuardrails),
+      guardrailKeyDecryptStatement(this.boundGuardrails),
+    ].filter((s): s is iam.PolicyStatement => s !== undefined);
+  }
+
+  private checkOpen(method: string): IConstruct {
+    if (this.owner === undefined) {
+      throw new Error(`GuardrailEnforcement.${method} called before attach`);
+    }
+    if (this.document.isBuilt) {
+      throw constructError(this.owner, `${method}() was called after the policy was synthesized. Fix: call ${method}() before app.synth() (or before Template.fromStack() in a test).`);
+    }
+    return this.owner;
+  }
+}

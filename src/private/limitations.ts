@@ -1,0 +1,53 @@
+import { Annotations, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/**
+ * APIs that call InvokeModel on the caller's behalf, partly without a guardrail: a principal with
+ * `bedrock:GuardrailIdentifier` enforcement gets AccessDenied from them (§6.6, limitation L1).
+ */
+const LIMITED_ACTIONS = ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate'];
+
+/** AWS managed policies known to allow InvokeAgent or RetrieveAndGenerate. */
+const BROAD_AWS_MANAGED_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
+
+function matches(pattern: string, action: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map(p => p.replace(/[.+^${}()|[\]\\?]/g, '\\$&')).join('.*') + '$', 'i');
+  return re.test(action);
+}
+
+function asArray(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+/** The limited actions that a policy document (as JSON) allows. */
+export function limitedActionsAllowedBy(document: any): string[] {
+  const found = new Set<string>();
+  for (const statement of (document?.Statement ?? []) as any[]) {
+    if (statement.Effect !== 'Allow') continue;
+    const actions = asArray(statement.Action);
+    const notActions = asArray(statement.NotAction);
+    for (const limited of LIMITED_ACTIONS) {
+      const allowed = statement.NotAction !== undefined
+        ? !notActions.some(p => matches(p, limited))
+        : actions.some(p => matches(p, limited));
+      if (allowed) found.add(limited);
+    }
+  }
+  return [...found];
+}
+
+/** Whether a managed policy ARN names an AWS managed policy that allows the limited actions. */
+export function isBroadAwsManagedPolicy(policy: iam.IManagedPolicy): boolean {
+  const arn = policy.managedPolicyArn;
+  return BROAD_AWS_MANAGED_POLICIES.some(name => arn.endsWith(`:iam::aws:policy/${name}`) || (Token.isUnresolved(arn) && arn.endsWith(`/${name}`)));
+}
+
+/** Adds the warning for limitation L1 to `scope`, naming what grants the actions. */
+export function warnLimitation(scope: IConstruct, actions: string[], source: string) {
+  Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:enforcedPrincipalCallsAgentOrRag',
+    `${source} allows ${actions.length > 0 ? actions.join(' and ') : 'bedrock:InvokeAgent and bedrock:RetrieveAndGenerate'} on a principal with guardrail enforcement. `
+    + 'These APIs call InvokeModel on the caller\'s behalf, some calls carry no guardrail, and the enforcement Deny makes them fail with AccessDenied even when the request names the guardrail (documented limitation). '
+    + 'Fix: call InvokeAgent and RetrieveAndGenerate from a separate role without the enforcement.');
+}

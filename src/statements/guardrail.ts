@@ -1,0 +1,32 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { unique } from './inference';
+import { BoundGuardrail } from '../guardrail/enforced-guardrail';
+
+/**
+ * `bedrock:ApplyGuardrail` on each guardrail's bare ARN (no version: there is no guardrail-version
+ * resource type), plus its guardrail-profile ARNs in the source and every destination Region (§2, §6.8, §7).
+ * The docs pair it with every guardrail-enforced inference Allow.
+ */
+export function applyGuardrailStatement(guardrails: BoundGuardrail[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ApplyGuardrail',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:ApplyGuardrail'],
+    resources: unique(guardrails.flatMap(g => g.applyGuardrailArns)),
+  });
+}
+
+/**
+ * `kms:Decrypt`, and only that, on the keys of encrypted guardrails: the identity statement for guardrail
+ * users in "(Optional) Create a customer managed key for your guardrail" (§5).
+ */
+export function guardrailKeyDecryptStatement(guardrails: BoundGuardrail[]): iam.PolicyStatement | undefined {
+  const keys = unique(guardrails.flatMap(g => (g.keyArn === undefined ? [] : [g.keyArn])));
+  if (keys.length === 0) return undefined;
+  return new iam.PolicyStatement({
+    sid: 'AllowRoleToUseEncryptedGuardrailDuringInference',
+    effect: iam.Effect.ALLOW,
+    actions: ['kms:Decrypt'],
+    resources: keys,
+  });
+}

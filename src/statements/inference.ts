@@ -1,0 +1,121 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { BoundGuardrail } from '../guardrail/enforced-guardrail';
+import { ModelGrant } from '../model/invokable-model';
+
+/**
+ * The two IAM actions behind the InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream
+ * APIs (§1.1 of the reference). There is no `bedrock:Converse*` or `bedrock:InvokeModelWithGuardrail` action.
+ */
+export const INFERENCE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+
+/** The condition key that carries the request's guardrail and version (§6.2). */
+export const GUARDRAIL_IDENTIFIER = 'bedrock:GuardrailIdentifier';
+
+/** A pair of conditions: the positive one for the Allow and its negation for the Deny. */
+export interface GuardrailConditions {
+  readonly allow: { [operator: string]: { [key: string]: string[] } };
+  readonly deny: { [operator: string]: { [key: string]: string[] } };
+}
+
+/**
+ * The `bedrock:GuardrailIdentifier` conditions that admit exactly the approved guardrails and versions
+ * (§6.3, "Operator patterns").
+ *
+ * Exact values only (numbered versions, DRAFT, doc Examples 1, 2 and 5): StringEquals / StringNotEquals.
+ * Any wildcard (`ARN:*` for ANY_NUMBERED and ANY): StringLike / StringNotLike over every value, where an
+ * exact value matches only itself. The doc's Examples 3 and 4 use ArnLike / ArnNotLike; the String
+ * operators are used here because ArnNotLike does not match a value that is not an ARN (a bare guardrail
+ * ID), so the Deny would not apply to it, while StringNotLike does (checked by simulation in the tests).
+ * An absent key makes the negated condition true, so a request without a guardrail is explicitly denied
+ * (§6.5). IfExists operators are never used.
+ */
+export function guardrailConditions(guardrails: BoundGuardrail[]): GuardrailConditions {
+  const exact = unique(guardrails.flatMap(g => g.conditionValues.exact));
+  const patterns = unique(guardrails.flatMap(g => g.conditionValues.patterns));
+  if (patterns.length === 0) {
+    return {
+      allow: { StringEquals: { [GUARDRAIL_IDENTIFIER]: exact } },
+      deny: { StringNotEquals: { [GUARDRAIL_IDENTIFIER]: exact } },
+    };
+  }
+  const values = [...exact, ...patterns];
+  return {
+    allow: { StringLike: { [GUARDRAIL_IDENTIFIER]: values } },
+    deny: { StringNotLike: { [GUARDRAIL_IDENTIFIER]: values } },
+  };
+}
+
+/**
+ * Allow statements for inference on the granted models, each only with an approved guardrail (§2, doc
+ * Example 1's first statement). Foundation models reached through an inference profile get a statement per
+ * profile, scoped with `bedrock:InferenceProfileArn` (§8) so they cannot be called directly.
+ */
+export function guardedInferenceStatements(models: ModelGrant[], conditions: GuardrailConditions): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const direct = unique(models.flatMap(m => m.invokeArns));
+  if (direct.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'InvokeWithApprovedGuardrail',
+      effect: iam.Effect.ALLOW,
+      actions: INFERENCE_ACTIONS,
+      resources: direct,
+      conditions: conditions.allow,
+    }));
+  }
+  const routes = new Map<string, string[]>();
+  for (const route of models.flatMap(m => m.routes)) {
+    routes.set(route.profileArn, unique([...(routes.get(route.profileArn) ?? []), ...route.modelArns]));
+  }
+  let n = 0;
+  for (const [profileArn, modelArns] of routes) {
+    statements.push(new iam.PolicyStatement({
+      sid: `InvokeThroughProfile${++n}WithApprovedGuardrail`,
+      effect: iam.Effect.ALLOW,
+      actions: INFERENCE_ACTIONS,
+      resources: modelArns,
+      conditions: {
+        ...conditions.allow,
+        // The doc's JSON (§8) uses StringLike; the value has no wildcard, so it matches this profile only.
+        StringLike: { ...(conditions.allow.StringLike ?? {}), 'bedrock:InferenceProfileArn': profileArn },
+      },
+    }));
+  }
+  return statements;
+}
+
+/**
+ * The explicit Deny that makes the enforcement hold whatever else the principal is allowed (§6.4).
+ *
+ * It covers every resource (`*`), not only `foundation-model/*` as in the doc's examples: the inference
+ * actions also authorize inference profiles, application inference profiles, provisioned, custom and
+ * imported models and prompt routers, and a Deny on foundation models alone would leave those open (§6.7).
+ */
+export function inferenceDenyStatement(conditions: GuardrailConditions): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyInvokeWithoutApprovedGuardrail',
+    effect: iam.Effect.DENY,
+    actions: INFERENCE_ACTIONS,
+    resources: ['*'],
+    conditions: conditions.deny,
+  });
+}
+
+/**
+ * `bedrock:GetInferenceProfile`, listed as required for inference with an inference profile ([INF], §8).
+ * It carries no guardrail condition: the key is not defined for this action, so a condition on it would
+ * never match.
+ */
+export function getInferenceProfileStatement(models: ModelGrant[]): iam.PolicyStatement | undefined {
+  const arns = unique(models.flatMap(m => m.profileArns));
+  if (arns.length === 0) return undefined;
+  return new iam.PolicyStatement({
+    sid: 'GetInferenceProfile',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:GetInferenceProfile'],
+    resources: arns,
+  });
+}
+
+export function unique(values: string[]): string[] {
+  return Array.from(new Set(values));
+}
