@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { CfnApplicationInferenceProfile } from 'aws-cdk-lib/aws-bedrock';
 import { aws_bedrock as bedrockRefs } from 'aws-cdk-lib/interfaces';
 import { IConstruct } from 'constructs';
@@ -18,7 +18,7 @@ export enum InvokableModelKind {
   APPLICATION_INFERENCE_PROFILE = 'APPLICATION_INFERENCE_PROFILE',
   /** A Provisioned Throughput model. */
   PROVISIONED_MODEL = 'PROVISIONED_MODEL',
-  /** A custom (fine-tuned or distilled) model. */
+  /** A custom (fine-tuned or distilled) model, through its deployment or by its ARN. */
   CUSTOM_MODEL = 'CUSTOM_MODEL',
   /** A model brought in with Custom Model Import. */
   IMPORTED_MODEL = 'IMPORTED_MODEL',
@@ -198,12 +198,30 @@ export class InvokableModel {
   }
 
   /**
-   * A custom model by ARN (`arn:aws:bedrock:REGION:ACCOUNT:custom-model/...`).
+   * A custom (fine-tuned, distilled) model: its on-demand deployment ARN
+   * (`arn:aws:bedrock:REGION:ACCOUNT:custom-model-deployment/ID`), or the custom model ARN itself
+   * (`arn:aws:bedrock:REGION:ACCOUNT:custom-model/...`).
+   *
+   * In the Service Authorization Reference, `bedrock:InvokeModel` authorizes custom model deployments but
+   * has no `custom-model` resource type, so a grant on a custom model ARN (as the Bedrock Flows page writes
+   * it) may grant nothing: the construct that uses it warns. Prefer the deployment ARN, or
+   * `provisionedModel()` for a custom model on Provisioned Throughput.
    */
   public static customModel(arn: string): InvokableModel {
-    checkBedrockArn('InvokableModel.customModel', arn, 'custom-model', /^[a-zA-Z0-9][a-zA-Z0-9._:/-]*$/,
-      'arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.titan-text-express-v1:0:8k/abcd1234efgh');
-    return InvokableModel.direct(InvokableModelKind.CUSTOM_MODEL, arn);
+    const factory = 'InvokableModel.customModel';
+    const example = 'arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/abcd1234efgh';
+    const isDeployment = isToken(arn) || arn.split(':')[5]?.startsWith('custom-model-deployment/');
+    if (isDeployment) {
+      checkBedrockArn(factory, arn, 'custom-model-deployment', /^[a-z0-9]+$/, example);
+      return InvokableModel.direct(InvokableModelKind.CUSTOM_MODEL, arn);
+    }
+    checkBedrockArn(factory, arn, 'custom-model', /^[a-zA-Z0-9][a-zA-Z0-9._:/-]*$/, example);
+    return new InvokableModel(InvokableModelKind.CUSTOM_MODEL, arn, scope => {
+      Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:customModelArnNotInvokable',
+        `bedrock:InvokeModel has no custom-model resource type in the Service Authorization Reference, so the grant on ${arn} may allow nothing. `
+        + 'Fix: pass the custom model deployment ARN (custom-model-deployment/ID) to InvokableModel.customModel, or the Provisioned Throughput ARN to InvokableModel.provisionedModel.');
+      return { kind: InvokableModelKind.CUSTOM_MODEL, invokeArns: [arn], routes: [], profileArns: [] };
+    });
   }
 
   /**
