@@ -41,8 +41,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts'],
+    include: ['examples/**/*.ts', '.projenrc.ts'],
     compilerOptions: {},
+  },
+  // One project for every linted file (src, test, examples, .projenrc.ts): tsconfig.dev.json.
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
   },
   gitignore: ['examples/cdk.out/', '.ci-tmp/'],
 });
@@ -51,9 +58,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
 project.npmignore?.exclude('examples/', '.ci/');
-
-// Lint the example apps with the same rules as the library.
-project.eslint?.addLintPattern('examples');
 
 // Synthesize the example app (every public construct) with the CDK CLI.
 project.addTask('synth:example', {

@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { aws_iam as iamRefs } from 'aws-cdk-lib/interfaces';
 import { Construct, IConstruct } from 'constructs';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
@@ -121,12 +122,12 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
     super.attachToRole(role);
   }
 
-  public attachToUser(user: iam.IUser): void {
+  public attachToUser(user: iamRefs.IUserRef): void {
     this.principals.push(user);
     super.attachToUser(user);
   }
 
-  public attachToGroup(group: iam.IGroup): void {
+  public attachToGroup(group: iamRefs.IGroupRef): void {
     this.principals.push(group);
     super.attachToGroup(group);
   }

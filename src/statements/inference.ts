@@ -13,8 +13,8 @@ export const GUARDRAIL_IDENTIFIER = 'bedrock:GuardrailIdentifier';
 
 /** A pair of conditions: the positive one for the Allow and its negation for the Deny. */
 export interface GuardrailConditions {
-  readonly allow: { [operator: string]: { [key: string]: string[] } };
-  readonly deny: { [operator: string]: { [key: string]: string[] } };
+  readonly allow: { [operator: string]: { [key: string]: string | string[] } };
+  readonly deny: { [operator: string]: { [key: string]: string | string[] } };
 }
 
 /**
@@ -32,10 +32,12 @@ export interface GuardrailConditions {
 export function guardrailConditions(guardrails: BoundGuardrail[]): GuardrailConditions {
   const exact = unique(guardrails.flatMap(g => g.conditionValues.exact));
   const patterns = unique(guardrails.flatMap(g => g.conditionValues.patterns));
+  // One value is written as a string, as in the docs' examples.
+  const scalar = (values: string[]) => (values.length === 1 ? values[0] : values);
   if (patterns.length === 0) {
     return {
-      allow: { StringEquals: { [GUARDRAIL_IDENTIFIER]: exact } },
-      deny: { StringNotEquals: { [GUARDRAIL_IDENTIFIER]: exact } },
+      allow: { StringEquals: { [GUARDRAIL_IDENTIFIER]: scalar(exact) } },
+      deny: { StringNotEquals: { [GUARDRAIL_IDENTIFIER]: scalar(exact) } },
     };
   }
   const values = [...exact, ...patterns];

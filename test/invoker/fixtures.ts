@@ -21,7 +21,7 @@ export const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-
 /** Deploy-time values of the resources the tests create (a CfnGuardrail's Ref is its ARN). */
 export const TEST_ENV: DeployEnv = {
   ...DEFAULT_ENV,
-  refs: { Guardrail: `arn:aws:bedrock:us-east-1:111122223333:guardrail/cfnguardrail1` },
+  refs: { Guardrail: 'arn:aws:bedrock:us-east-1:111122223333:guardrail/cfnguardrail1' },
   attributes: {
     'Guardrail.GuardrailArn': 'arn:aws:bedrock:us-east-1:111122223333:guardrail/cfnguardrail1',
     'Guardrail.GuardrailId': 'cfnguardrail1',

@@ -246,7 +246,10 @@ describe('guardrail profile and key', () => {
   test('a CfnGuardrail with kmsKeyArn gives kms:Decrypt on that key', async () => {
     const { policies } = synthInvoker({}, (role, stack) => {
       const g = new CfnGuardrail(stack, 'Guardrail', {
-        name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no', kmsKeyArn: KEY_ARN,
+        name: 'g',
+        blockedInputMessaging: 'no',
+        blockedOutputsMessaging: 'no',
+        kmsKeyArn: KEY_ARN,
         contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
       });
       role.addGuardrail(EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.DRAFT));

@@ -1,0 +1,210 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ACCOUNT, G1, HAIKU, newStack, OTHER_ACCOUNT, REGION, guardrailArn, synthInvoker } from './fixtures';
+import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../../src';
+
+describe('GuardrailVersion', () => {
+  test.each([0, -1, 1.5, 100000000, NaN])('numbered(%p) is refused with the valid range', version => {
+    expect(() => GuardrailVersion.numbered(version)).toThrow(/GuardrailVersion.numbered: .* is not a guardrail version. Fix: use a whole number from 1 to 99999999/);
+  });
+
+  test('numbered accepts 1 and 99999999', () => {
+    expect(GuardrailVersion.numbered(1).version).toBe('1');
+    expect(GuardrailVersion.numbered(99999999).version).toBe('99999999');
+  });
+
+  test('lower-case "draft" is refused with the exact spelling', () => {
+    expect(() => GuardrailVersion.fromString('draft')).toThrow(/'draft' is not a guardrail version. Fix: versions are case-sensitive: write 'DRAFT'/);
+  });
+
+  test.each(['0', '01', '100000000', '1.0', 'latest', '', ' 1'])('fromString(%p) is refused', version => {
+    expect(() => GuardrailVersion.fromString(version)).toThrow(/GuardrailVersion.fromString: .* is not a guardrail version/);
+  });
+
+  test('fromString accepts DRAFT, numbers and tokens', () => {
+    expect(GuardrailVersion.fromString('DRAFT')).toBe(GuardrailVersion.DRAFT);
+    expect(GuardrailVersion.fromString('42').isNumbered).toBe(true);
+    const stack = newStack();
+    const g = new CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    expect(GuardrailVersion.fromString(g.attrVersion).isNumbered).toBe(true);
+  });
+});
+
+describe('EnforcedGuardrail', () => {
+  test.each([
+    ['a name-style ID with capitals and hyphens', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR-Compliance'],
+    ['a capital letter', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/Abc123'],
+    ['a hyphen', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc-123'],
+    ['a version suffix', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123:1'],
+    ['a prefix wildcard', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123*'],
+    ['the service in the wrong field (seed 002)', 'arn:aws::bedrock:us-east-1:111122223333:guardrail/abc123'],
+    ['a bare ID', 'abc123'],
+    ['another resource type', 'arn:aws:bedrock:us-east-1:111122223333:agent/abc123'],
+    ['a wildcard account', 'arn:aws:bedrock:*:*:guardrail/abc123'],
+  ])('fromArn refuses %s', (_label, arn) => {
+    expect(() => EnforcedGuardrail.fromArn(arn, GuardrailVersion.numbered(1)))
+      .toThrow(/EnforcedGuardrail.fromArn: .* is not a guardrail ARN. Fix: pass the full ARN, for example 'arn:aws:bedrock:us-east-1:111122223333:guardrail\/abc123def456'/);
+  });
+
+  test('fromArn accepts other partitions', () => {
+    expect(EnforcedGuardrail.fromArn('arn:aws-us-gov:bedrock:us-gov-west-1:111122223333:guardrail/abc123', GuardrailVersion.DRAFT).guardrailArn)
+      .toContain('aws-us-gov');
+  });
+
+  test('a guardrail in another account is refused, naming the construct and both accounts', () => {
+    expect(() => synthInvoker({ guardrails: [EnforcedGuardrail.fromArn(guardrailArn('abc123', REGION, OTHER_ACCOUNT), GuardrailVersion.numbered(1))] }))
+      .toThrow(new RegExp(`Test/Invoker: the guardrail .* is in account ${OTHER_ACCOUNT}, but this stack deploys to account ${ACCOUNT}.*Fix:`));
+  });
+
+  test('a guardrail whose account cannot be checked at synth gets a warning', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+    });
+    Annotations.fromStack(stack).hasWarning('/Agnostic/Invoker', Match.stringLikeRegexp('Cannot check at synth that the guardrail in account 111122223333'));
+  });
+
+  test('a guardrail in the same account gets no warning', () => {
+    const { stack } = synthInvoker();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toHaveLength(0);
+  });
+
+  test('a CfnGuardrail with crossRegionConfig needs the guardrail profile', () => {
+    const stack = newStack();
+    const g = new CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      crossRegionConfig: { guardrailProfileArn: `arn:aws:bedrock:${REGION}:${ACCOUNT}:guardrail-profile/us.guardrail.v1:0` },
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    expect(() => EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.DRAFT)).toThrow(/Test\/G: the guardrail has crossRegionConfig.*Fix: pass guardrailProfile/);
+    expect(() => EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.DRAFT, {
+      guardrailProfile: GuardrailProfile.fromProfileId('us.guardrail.v1:0', ['us-east-1', 'us-east-2', 'us-west-2']),
+    })).not.toThrow();
+  });
+});
+
+describe('GuardrailProfile', () => {
+  test.each(['us-guardrail', 'US.guardrail.v1:0', 'arn:aws:bedrock:us-east-1:111122223333:guardrail-profile/us.guardrail.v1:0'])('refuses the profile ID %p', id => {
+    expect(() => GuardrailProfile.fromProfileId(id, ['us-east-1'])).toThrow(/GuardrailProfile.fromProfileId: .* is not a guardrail profile ID/);
+  });
+
+  test('refuses an empty or malformed destination list', () => {
+    expect(() => GuardrailProfile.fromProfileId('us.guardrail.v1:0', [])).toThrow(/destinationRegions is empty/);
+    expect(() => GuardrailProfile.fromProfileId('us.guardrail.v1:0', ['us-east'])).toThrow(/'us-east' in destinationRegions is not an AWS Region name/);
+  });
+});
+
+describe('InvokableModel', () => {
+  test.each([
+    ['an ARN', `arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`, /is an ARN. Fix: pass the model ID alone/],
+    ['a profile ID', `us.${HAIKU}`, /is an inference profile ID, not a model ID. Fix: use InvokableModel.crossRegionInferenceProfile/],
+    ['a global profile ID', `global.${HAIKU}`, /Fix: use InvokableModel.globalInferenceProfile/],
+    ['no provider', 'claude-3-haiku', /is not a foundation model ID/],
+    ['a space', 'anthropic.claude 3', /is not a foundation model ID/],
+    ['a wildcard', 'anthropic.*', /is not a foundation model ID/],
+  ])('foundationModel refuses %s', (_label, id, message) => {
+    expect(() => InvokableModel.foundationModel(id)).toThrow(message);
+  });
+
+  test.each([
+    ['a model ID', HAIKU],
+    ['an unknown geography', `xx.${HAIKU}`],
+    ['a trailing dot', 'us.anthropic.'],
+  ])('crossRegionInferenceProfile refuses %s', (_label, id) => {
+    expect(() => InvokableModel.crossRegionInferenceProfile(id, ['us-east-1'])).toThrow(/InvokableModel.crossRegionInferenceProfile: .* is not an inference profile ID/);
+  });
+
+  test('crossRegionInferenceProfile needs destination Regions', () => {
+    expect(() => InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, [])).toThrow(/destinationRegions is empty. Fix: list every Region the profile can route to/);
+    expect(() => InvokableModel.crossRegionInferenceProfile(`global.${HAIKU}`, ['us-east-1'])).toThrow(/is a global profile. Fix: use InvokableModel.globalInferenceProfile/);
+    expect(() => InvokableModel.globalInferenceProfile(`us.${HAIKU}`)).toThrow(/is a geographic profile, not a global one/);
+  });
+
+  test.each([
+    ['provisionedModel', (a: string) => InvokableModel.provisionedModel(a), 'arn:aws:bedrock:us-east-1:111122223333:custom-model/abc'],
+    ['importedModel', (a: string) => InvokableModel.importedModel(a), 'arn:aws:bedrock:us-east-1::imported-model/abc'],
+    ['customModel', (a: string) => InvokableModel.customModel(a), 'arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc'],
+    ['applicationInferenceProfile', (a: string) => InvokableModel.applicationInferenceProfile(a, InvokableModel.foundationModel(HAIKU)), 'arn:aws:bedrock:us-east-1:111122223333:inference-profile/abc'],
+  ])('%s refuses an ARN of another type', (name, factory, arn) => {
+    expect(() => factory(arn)).toThrow(new RegExp(`InvokableModel.${name}: .* is not a .* ARN`));
+  });
+
+  test('an application inference profile must be copied from a model or system profile', () => {
+    const app = 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123';
+    expect(() => InvokableModel.applicationInferenceProfile(app, InvokableModel.provisionedModel('arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc')))
+      .toThrow(/is copied from a foundation model or a system inference profile/);
+  });
+});
+
+describe('GuardrailEnforcedInvokerRole', () => {
+  test('an empty guardrails list is refused, naming the construct', () => {
+    expect(() => synthInvoker({ guardrails: [] })).toThrow(/Test\/Invoker: guardrails is empty, so no request could ever be allowed. Fix:/);
+  });
+
+  test('an empty models list is refused, naming the construct', () => {
+    expect(() => synthInvoker({ models: [] })).toThrow(/Test\/Invoker: models is empty.*Fix:/);
+  });
+
+  test('addModel after synthesis is refused rather than silently ignored', () => {
+    const { role } = synthInvoker();
+    expect(() => role.addModel(InvokableModel.foundationModel(HAIKU))).toThrow(/addModel\(\) was called after the policy was synthesized/);
+  });
+
+  test('the enforcement inline policy name is reserved', () => {
+    const stack = newStack();
+    expect(() => new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      inlinePolicies: { GuardrailEnforcement: new iam.PolicyDocument() },
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+    })).toThrow(/Test\/Invoker: inlinePolicies has a policy named 'GuardrailEnforcement'/);
+  });
+
+  test.each([
+    ['bedrock:InvokeAgent', ['bedrock:InvokeAgent']],
+    ['bedrock:RetrieveAndGenerate', ['bedrock:RetrieveAndGenerate']],
+    ['bedrock:*', ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate']],
+    ['*', ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate']],
+  ])('adding %s warns about the documented limitation', (action, named) => {
+    const { stack } = synthInvoker({}, role => {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: ['*'] }));
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('documented limitation'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toContain(`allows ${named.join(' and ')} on a principal with guardrail enforcement`);
+  });
+
+  test('AmazonBedrockFullAccess and inline policies are checked too; unrelated grants are not flagged', () => {
+    const { stack } = synthInvoker({}, role => {
+      role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockFullAccess'));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    });
+    expect(Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('AmazonBedrockFullAccess or broader'))).toHaveLength(1);
+    const clean = synthInvoker({}, role => role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: ['*'] })));
+    expect(Annotations.fromStack(clean.stack).findWarning('*', Match.anyValue())).toHaveLength(0);
+  });
+
+  test('a customer managed policy with InvokeAgent given in props warns', () => {
+    const stack = newStack();
+    const mp = new iam.ManagedPolicy(stack, 'Agents', { statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] })] });
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [mp],
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+    });
+    Template.fromStack(stack);
+    Annotations.fromStack(stack).hasWarning('/Test/Invoker', Match.stringLikeRegexp('The managed policy Test/Agents allows bedrock:InvokeAgent'));
+  });
+});
