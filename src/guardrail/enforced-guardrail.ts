@@ -1,5 +1,5 @@
 import { Annotations, Stack, Token, TokenComparison } from 'aws-cdk-lib';
-import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
+import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { IConstruct } from 'constructs';
 import { GuardrailProfile } from './guardrail-profile';
@@ -108,8 +108,12 @@ export class EnforcedGuardrail {
     if (!Token.isUnresolved(ref.guardrailId) && !GUARDRAIL_ID.test(ref.guardrailId)) {
       throw factoryError('EnforcedGuardrail.fromGuardrailVersion', `'${ref.guardrailId}' is not a guardrail ID. Fix: guardrail IDs are lowercase letters and digits.`);
     }
-    const guardrailArn = `arn:${stack.partition}:bedrock:${version.env.region}:${version.env.account}:guardrail/${ref.guardrailId}`;
-    const pinned = GuardrailVersion.fromString(ref.version);
+    // A CfnGuardrailVersion has the guardrail ARN and version as attributes; other references are built
+    // from the guardrail ID in the resource's own account and Region.
+    const guardrailArn = version instanceof CfnGuardrailVersion
+      ? version.attrGuardrailArn
+      : `arn:${stack.partition}:bedrock:${version.env.region}:${version.env.account}:guardrail/${ref.guardrailId}`;
+    const pinned = GuardrailVersion.fromString(version instanceof CfnGuardrailVersion ? version.attrVersion : ref.version);
     if (!pinned.isNumbered) {
       throw factoryError('EnforcedGuardrail.fromGuardrailVersion', `a guardrail version resource has a numbered version, not '${ref.version}'. Fix: use EnforcedGuardrail.fromGuardrail(guardrail, GuardrailVersion.DRAFT) for the draft.`);
     }
@@ -182,6 +186,8 @@ export class EnforcedGuardrail {
   private checkSameAccount(scope: IConstruct) {
     const stack = Stack.of(scope);
     const account = this.account;
+    // A resource of this stack carries the stack's own account token.
+    if (account !== undefined && account === stack.account) return;
     const comparison = account === undefined ? TokenComparison.ONE_UNRESOLVED : Token.compareStrings(account, stack.account);
     if (comparison === TokenComparison.DIFFERENT) {
       throw constructError(scope, `the guardrail ${this.guardrailArn} is in account ${account}, but this stack deploys to account ${stack.account}. `

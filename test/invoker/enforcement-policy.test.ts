@@ -9,7 +9,7 @@ import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simul
 function lambdaWithPolicy(customize?: (policy: GuardrailEnforcementPolicy, fn: lambda.Function) => void) {
   const stack = newStack();
   const fn = new lambda.Function(stack, 'Fn', {
-    runtime: lambda.Runtime.NODEJS_20_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async () => {}'),
   });

@@ -136,7 +136,8 @@ describe('the enforcement policy, as written in the template', () => {
     });
     const json = Template.fromStack(stack).toJSON();
     const doc = JSON.stringify(json.Resources[Object.keys(json.Resources).find(k => k.startsWith('Invoker'))!].Properties.Policies);
-    expect(doc).toContain('"Ref":"Version"');
+    expect(doc).toContain('{"Fn::GetAtt":["Version","GuardrailArn"]}');
+    expect(doc).toContain('{"Fn::GetAtt":["Version","Version"]}');
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('guardrailAccountUnverified'))).toHaveLength(0);
   });
 

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
+import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ACCOUNT, G1, HAIKU, newStack, OTHER_ACCOUNT, REGION, guardrailArn, synthInvoker } from './fixtures';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../../src';
@@ -71,6 +71,22 @@ describe('EnforcedGuardrail', () => {
       models: [InvokableModel.foundationModel(HAIKU)],
     });
     Annotations.fromStack(stack).hasWarning('/Agnostic/Invoker', Match.stringLikeRegexp('Cannot check at synth that the guardrail in account 111122223333'));
+  });
+
+  test('a guardrail resource of the same env-agnostic stack gets no warning', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const g = new CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.DRAFT), EnforcedGuardrail.fromGuardrailVersion(new CfnGuardrailVersion(stack, 'V', { guardrailIdentifier: g.attrGuardrailId }))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+    });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toHaveLength(0);
   });
 
   test('a guardrail in the same account gets no warning', () => {

@@ -1,0 +1,77 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as bedrock from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import {
+  EnforcedGuardrail,
+  GuardrailEnforcedInvokerRole,
+  GuardrailEnforcementPolicy,
+  GuardrailProfile,
+  GuardrailVersion,
+  InvokableModel,
+} from '../src';
+
+/** The Regions the US guardrail and inference profiles route to from us-east-1. */
+const US_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
+
+/**
+ * An application that may call Amazon Bedrock models only with its guardrail: an encrypted guardrail with
+ * a cross-Region profile and a published version, an invoker role for a container, and a Lambda function
+ * whose existing role gets the same enforcement.
+ */
+export class ExampleStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const key = new kms.Key(this, 'GuardrailKey', { enableKeyRotation: true, description: 'Encrypts the guardrail' });
+    const guardrail = new bedrock.CfnGuardrail(this, 'Guardrail', {
+      name: 'app-guardrail',
+      blockedInputMessaging: 'Sorry, I cannot help with that.',
+      blockedOutputsMessaging: 'Sorry, I cannot help with that.',
+      contentPolicyConfig: {
+        filtersConfig: [
+          { type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' },
+          { type: 'VIOLENCE', inputStrength: 'HIGH', outputStrength: 'HIGH' },
+          { type: 'PROMPT_ATTACK', inputStrength: 'HIGH', outputStrength: 'NONE' },
+        ],
+      },
+      kmsKeyArn: key.keyArn,
+      crossRegionConfig: { guardrailProfileArn: `arn:${this.partition}:bedrock:${this.region}:${this.account}:guardrail-profile/us.guardrail.v1:0` },
+    });
+    const version = new bedrock.CfnGuardrailVersion(this, 'GuardrailVersion', {
+      guardrailIdentifier: guardrail.attrGuardrailId,
+      description: 'Reviewed and approved',
+    });
+
+    // Requests must carry the published version; the key and profile come with it.
+    const approved = EnforcedGuardrail.fromGuardrailVersion(version, {
+      encryptionKey: key,
+      guardrailProfile: GuardrailProfile.fromProfileId('us.guardrail.v1:0', US_REGIONS),
+    });
+
+    // A new role for the application's containers.
+    new GuardrailEnforcedInvokerRole(this, 'AppRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Runs Bedrock inference only with the approved guardrail',
+      guardrails: [approved],
+      models: [
+        InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0'),
+        InvokableModel.crossRegionInferenceProfile('us.anthropic.claude-3-5-sonnet-20241022-v2:0', US_REGIONS),
+      ],
+    });
+
+    // An existing principal: a Lambda function's execution role.
+    const fn = new lambda.Function(this, 'Summarizer', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+    });
+    new GuardrailEnforcementPolicy(this, 'SummarizerEnforcement', {
+      guardrails: [approved],
+      models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+      roles: [fn.role!],
+    });
+  }
+}

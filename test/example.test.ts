@@ -1,0 +1,69 @@
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ExampleStack } from '../examples/example-stack';
+import { DeployEnv, DEFAULT_ENV } from './sim/cfn';
+import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
+
+const GUARDRAIL = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/exampleguardrail1`;
+const KEY = `arn:aws:kms:us-east-1:${DEFAULT_ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+function synthExample() {
+  const app = new App();
+  const stack = new ExampleStack(app, 'BedrockGuardrailIamExample', { env: { region: 'us-east-1' } });
+  const template = Template.fromStack(stack);
+  const json = template.toJSON();
+  const env: DeployEnv = {
+    ...DEFAULT_ENV,
+    attributes: {
+      'GuardrailVersion.GuardrailArn': GUARDRAIL,
+      'GuardrailVersion.Version': '3',
+      [`${logicalIdOf(json, 'AWS::KMS::Key', 'GuardrailKey')}.Arn`]: KEY,
+    },
+  };
+  return { stack, template, json, env };
+}
+
+describe('the example app', () => {
+  const { stack, template, json, env } = synthExample();
+
+  test('synthesizes without warnings or errors', () => {
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('the container role runs inference only with the published guardrail version', async () => {
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'AppRole'), env);
+    const haiku = 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0';
+    const request = (guardrail?: string) => ({
+      action: 'bedrock:InvokeModel',
+      resource: haiku,
+      context: guardrail ? { 'bedrock:GuardrailIdentifier': guardrail } : {},
+    });
+    expect(await decide(policies, request(`${GUARDRAIL}:3`))).toBe('Allowed');
+    expect(await decide([...policies, ALLOW_ALL], request(`${GUARDRAIL}:2`))).toBe('ExplicitlyDenied');
+    expect(await decide([...policies, ALLOW_ALL], request(GUARDRAIL))).toBe('ExplicitlyDenied');
+    expect(await decide([...policies, ALLOW_ALL], request())).toBe('ExplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:ApplyGuardrail', resource: `arn:aws:bedrock:us-west-2:${DEFAULT_ENV.account}:guardrail-profile/us.guardrail.v1:0` })).toBe('Allowed');
+  });
+
+  test('the Lambda function\'s role gets the enforcement as a managed policy', async () => {
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'SummarizerServiceRole'), env);
+    const nova = 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0';
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: nova, context: { 'bedrock:GuardrailIdentifier': `${GUARDRAIL}:3` } })).toBe('Allowed');
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: nova })).toBe('ExplicitlyDenied');
+  });
+
+  test('both enforcement policies decrypt only with the guardrail key', () => {
+    const decrypt = Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardrailKey'), 'Arn'] } });
+    template.resourcePropertiesCountIs('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([decrypt]), Version: '2012-10-17' },
+    }, 1);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', {
+      Policies: [Match.objectLike({ PolicyDocument: { Statement: Match.arrayWith([decrypt]), Version: '2012-10-17' } })],
+    }, 1);
+  });
+
+  test('snapshot', () => {
+    expect(json).toMatchSnapshot();
+  });
+});
