@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ts from 'typescript';
+import * as library from '../src';
 
 /**
  * Runs every TypeScript example in the README, as a user would paste it into a Stack's constructor
@@ -12,20 +13,24 @@ import * as ts from 'typescript';
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
 
+/** Examples import the package by name; here it is the source. */
 function requireForExample(name: string): unknown {
-  if (name === 'cdk-bedrock-guardrail-iam') return require('../src');
-  return require(name);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return name === 'cdk-bedrock-guardrail-iam' ? library : require(name);
 }
 
 test('the README has TypeScript examples', () => {
   expect(examples.length).toBeGreaterThanOrEqual(8);
 });
 
-describe.each(examples.map((code, i) => [i + 1, code.split('\n').find(l => l.startsWith('new ') || l.startsWith('const ') || l.startsWith('EnforcedGuardrail')) ?? '', code]))(
+const firstStatement = (code: string) => code.split('\n').find(l => /^(new |const |EnforcedGuardrail)/.test(l)) ?? '';
+
+describe.each(examples.map((code, i) => [i + 1, firstStatement(code), code]))(
   'README example %d (%s)',
   (_n, _first, code) => {
     test('runs and synthesizes with no error annotation', () => {
-      const js = ts.transpileModule(code as string, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+      const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 };
+      const js = ts.transpileModule(code as string, { compilerOptions }).outputText;
       const stack = new Stack(new App(), 'Readme', { env: { account: '111122223333', region: 'us-east-1' } });
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
       const run = new Function('require', 'exports', 'module', js);
