@@ -44,6 +44,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['examples/**/*.ts', '.projenrc.ts'],
+    exclude: ['lib', 'dist', 'examples/cdk.out'],
     compilerOptions: {},
   },
   // One project for every linted file (src, test, examples, .projenrc.ts): tsconfig.dev.json.
@@ -58,6 +59,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // Quiet jsii's end-of-life notice for Node 20 in every task.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// ts-jest transpiles without type checks: type-check tests, examples and sources before running them.
+project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
 project.npmignore?.exclude('examples/', '.ci/');
 

@@ -9,7 +9,6 @@ import {
   GuardrailEnforcedInvokerRole,
   GuardrailEnforcementPolicy,
   GuardrailProfile,
-  GuardrailVersion,
   InvokableModel,
 } from '../src';
 

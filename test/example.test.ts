@@ -37,7 +37,7 @@ describe('the example app', () => {
     const request = (guardrail?: string) => ({
       action: 'bedrock:InvokeModel',
       resource: haiku,
-      context: guardrail ? { 'bedrock:GuardrailIdentifier': guardrail } : {},
+      context: guardrail ? { 'bedrock:GuardrailIdentifier': guardrail } : {} as { [key: string]: string },
     });
     expect(await decide(policies, request(`${GUARDRAIL}:3`))).toBe('Allowed');
     expect(await decide([...policies, ALLOW_ALL], request(`${GUARDRAIL}:2`))).toBe('ExplicitlyDenied');

@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BoundGuardrail } from '../guardrail/enforced-guardrail';
-import { ModelGrant } from '../model/invokable-model';
+import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 
 /**
  * The two IAM actions behind the InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream
@@ -47,22 +47,41 @@ export function guardrailConditions(guardrails: BoundGuardrail[]): GuardrailCond
   };
 }
 
+/** How a consumer grants one kind of invokable model: the statement it goes in and its actions. */
+export interface ModelStatementGroup {
+  readonly sid: string;
+  readonly actions: string[];
+}
+
+/** Options for modelInvocationStatements. */
+export interface ModelInvocationOptions {
+  /** The statement (Sid and actions) each kind of model's own ARNs go in. */
+  readonly groupFor: (kind: InvokableModelKind) => ModelStatementGroup;
+  /** Sid prefix and actions for the foundation models behind each inference profile. */
+  readonly routeSid: (n: number) => string;
+  readonly routeActions: string[];
+  /** Conditions on every statement (the guardrail condition for the invoker). */
+  readonly conditions?: Conditions;
+}
+
+type Conditions = { [operator: string]: { [key: string]: string | string[] } };
+
 /**
- * Allow statements for inference on the granted models, each only with an approved guardrail (§2, doc
- * Example 1's first statement). Foundation models reached through an inference profile get a statement per
- * profile, scoped with `bedrock:InferenceProfileArn` (§8) so they cannot be called directly.
+ * Allow statements for inference on the granted models. Each model's own ARNs go in the statement of its
+ * kind; foundation models reached through an inference profile get a statement per profile, scoped with
+ * `bedrock:InferenceProfileArn` (§8) so they cannot be called directly.
  */
-export function guardedInferenceStatements(models: ModelGrant[], conditions: GuardrailConditions): iam.PolicyStatement[] {
+export function modelInvocationStatements(models: ModelGrant[], options: ModelInvocationOptions): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
-  const direct = unique(models.flatMap(m => m.invokeArns));
-  if (direct.length > 0) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'InvokeWithApprovedGuardrail',
-      effect: iam.Effect.ALLOW,
-      actions: INFERENCE_ACTIONS,
-      resources: direct,
-      conditions: conditions.allow,
-    }));
+  const groups = new Map<string, { actions: string[]; arns: string[] }>();
+  for (const model of models) {
+    const group = options.groupFor(model.kind);
+    const entry = groups.get(group.sid) ?? { actions: group.actions, arns: [] };
+    entry.arns.push(...model.invokeArns);
+    groups.set(group.sid, entry);
+  }
+  for (const [sid, { actions, arns }] of groups) {
+    statements.push(new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources: unique(arns), conditions: options.conditions }));
   }
   const routes = new Map<string, string[]>();
   for (const route of models.flatMap(m => m.routes)) {
@@ -70,19 +89,33 @@ export function guardedInferenceStatements(models: ModelGrant[], conditions: Gua
   }
   let n = 0;
   for (const [profileArn, modelArns] of routes) {
+    const conditions = options.conditions ?? {};
     statements.push(new iam.PolicyStatement({
-      sid: `InvokeThroughProfile${++n}WithApprovedGuardrail`,
+      sid: options.routeSid(++n),
       effect: iam.Effect.ALLOW,
-      actions: INFERENCE_ACTIONS,
+      actions: options.routeActions,
       resources: modelArns,
       conditions: {
-        ...conditions.allow,
+        ...conditions,
         // The doc's JSON (§8) uses StringLike; the value has no wildcard, so it matches this profile only.
-        StringLike: { ...(conditions.allow.StringLike ?? {}), 'bedrock:InferenceProfileArn': profileArn },
+        StringLike: { ...(conditions.StringLike ?? {}), 'bedrock:InferenceProfileArn': profileArn },
       },
     }));
   }
   return statements;
+}
+
+/**
+ * The invoker's Allow statements: inference on the granted models only with an approved guardrail (§2, doc
+ * Example 1's first statement), both inference actions on every kind of model.
+ */
+export function guardedInferenceStatements(models: ModelGrant[], conditions: GuardrailConditions): iam.PolicyStatement[] {
+  return modelInvocationStatements(models, {
+    groupFor: () => ({ sid: 'InvokeWithApprovedGuardrail', actions: INFERENCE_ACTIONS }),
+    routeSid: n => `InvokeThroughProfile${n}WithApprovedGuardrail`,
+    routeActions: INFERENCE_ACTIONS,
+    conditions: conditions.allow,
+  });
 }
 
 /**
