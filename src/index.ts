@@ -4,3 +4,4 @@ export * from './guardrail/enforced-guardrail';
 export * from './model/invokable-model';
 export * from './invoker/guardrail-enforced-invoker-role';
 export * from './invoker/guardrail-enforcement-policy';
+export * from './agent/agent-execution-role';

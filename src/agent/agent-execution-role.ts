@@ -1,0 +1,317 @@
+import { Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
+import { Construct } from 'constructs';
+import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
+import { InvokableModel, ModelGrant } from '../model/invokable-model';
+import { DeferredPolicyDocument } from '../private/deferred-document';
+import { constructError } from '../private/validation';
+import {
+  actionGroupSchemaStatement,
+  agentKeyStatement,
+  agentModelStatements,
+  BEDROCK_SERVICE,
+  bedrockServicePrincipal,
+  collaboratorStatement,
+  knowledgeBaseRetrieveStatement,
+  objectArn,
+  retrieveAndGenerateStatement,
+  thirdPartyKnowledgeBaseStatement,
+} from '../statements/agent';
+import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+
+/** The role-name prefix of console-created agent roles and of the older documentation. */
+const ROLE_NAME_PREFIX = 'AmazonBedrockExecutionRoleForAgents_';
+const MAX_ROLE_NAME = 64;
+/** Agent IDs are 10 letters and digits (Agent API). */
+const AGENT_ID = /^[0-9a-zA-Z]{10}$/;
+const PERMISSIONS_POLICY_NAME = 'AgentPermissions';
+
+/**
+ * Properties of an AgentExecutionRole.
+ */
+export interface AgentExecutionRoleProps {
+  /**
+   * The models the agent orchestrates with.
+   *
+   * Inference profiles also get `bedrock:InvokeModelWithResponseStream`, `bedrock:GetInferenceProfile` and
+   * `bedrock:GetFoundationModel`; Provisioned Throughput also gets `bedrock:GetProvisionedModelThroughput`.
+   */
+  readonly models: InvokableModel[];
+
+  /**
+   * The S3 objects that hold the action groups' OpenAPI schemas: `s3:GetObject` on exactly these objects,
+   * in buckets of this account (`aws:ResourceAccount`).
+   *
+   * @default - no action-group schemas in S3
+   */
+  readonly actionGroupSchemas?: s3.Location[];
+
+  /**
+   * The knowledge bases associated with the agent: `bedrock:Retrieve` on each.
+   *
+   * @default - no knowledge bases
+   */
+  readonly knowledgeBases?: bedrockRefs.IKnowledgeBaseRef[];
+
+  /**
+   * Also allow `bedrock:RetrieveAndGenerate`. The action has no resource type in IAM, so it can only be
+   * granted on `*` (a grant scoped to knowledge bases, as in the AWS example, allows nothing).
+   *
+   * @default false
+   */
+  readonly allowRetrieveAndGenerate?: boolean;
+
+  /**
+   * The Secrets Manager secrets holding the credentials of third-party knowledge bases (Pinecone, Redis
+   * Enterprise Cloud): `bedrock:AssociateThirdPartyKnowledgeBase` only with these secrets
+   * (`bedrock:ThirdPartyKnowledgeBaseCredentialsSecretArn`).
+   *
+   * @default - no third-party knowledge bases
+   */
+  readonly thirdPartyKnowledgeBaseSecrets?: secretsmanager.ISecret[];
+
+  /**
+   * The guardrail attached to the agent: `bedrock:ApplyGuardrail` on it (and its guardrail profile in
+   * every Region), and `kms:Decrypt` on its key when it has one.
+   *
+   * No `bedrock:GuardrailIdentifier` enforcement is put on this role: the documented limitation is that
+   * the agent's own model calls would then fail.
+   *
+   * @default - no guardrail
+   */
+  readonly guardrail?: EnforcedGuardrail;
+
+  /**
+   * Collaborator agent aliases of a supervisor agent: `bedrock:GetAgentAlias` and `bedrock:InvokeAgent` on
+   * each.
+   *
+   * @default - no collaborators
+   */
+  readonly collaborators?: bedrockRefs.IAgentAliasRef[];
+
+  /**
+   * The customer managed key the agent is encrypted with (`customerEncryptionKeyArn`):
+   * `kms:GenerateDataKey` and `kms:Decrypt` on it, only for the agents' encryption context
+   * (`kms:EncryptionContext:aws:bedrock:arn`).
+   *
+   * @default - the agent uses an AWS owned key
+   */
+  readonly encryptionKey?: kmsRefs.IKeyRef;
+
+  /**
+   * The IDs of the agents that may assume the role (`aws:SourceArn`). Give literal IDs after the agents
+   * exist; an agent created in the same stack refers to this role, so its ID cannot be used here.
+   *
+   * @default - every agent of this account in the stack's Region (`agent/*`)
+   */
+  readonly agentIds?: string[];
+
+  /**
+   * The role name.
+   *
+   * @default - `AmazonBedrockExecutionRoleForAgents_` and a suffix unique in the app, 64 characters at most
+   */
+  readonly roleName?: string;
+
+  /**
+   * A description of the role.
+   *
+   * @default - a description that names the agent service role
+   */
+  readonly description?: string;
+
+  /**
+   * The permissions boundary of the role.
+   *
+   * @default - none
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+
+  /**
+   * The path of the role.
+   *
+   * @default "/"
+   */
+  readonly path?: string;
+}
+
+/**
+ * The service role that Amazon Bedrock assumes to run an agent, with every documented permission typed
+ * as props ("Create a service role for Amazon Bedrock Agents").
+ *
+ * - Trust: only `bedrock.amazonaws.com`, only with `aws:SourceAccount` of this stack and `aws:SourceArn`
+ *   of this account's agents.
+ * - Permissions are inline in the role (policy `AgentPermissions`), including statements added later with
+ *   `addToPolicy()` or `grant*()`: an agent that refers to the role is created only after every
+ *   permission exists.
+ */
+export class AgentExecutionRole extends iam.Role {
+  /** The ARNs of the agents that may assume the role. */
+  public readonly agentArns: string[];
+
+  private readonly permissions: DeferredPolicyDocument;
+  private readonly modelGrants: ModelGrant[];
+  private readonly grantedModels: InvokableModel[];
+  private readonly schemaArns: string[];
+  private readonly knowledgeBaseArns: string[];
+  private readonly secretArns: string[];
+  private readonly collaboratorArns: string[];
+  private readonly guardrail?: BoundGuardrail;
+  private readonly encryptionKeyArn?: string;
+  private readonly allowRetrieveAndGenerate: boolean;
+  private actionGroupPermissions: number;
+
+  constructor(scope: Construct, id: string, props: AgentExecutionRoleProps) {
+    const path = `${scope.node.path}/${id}`;
+    const stack = Stack.of(scope);
+    const agentArns = (props.agentIds ?? ['*']).map(agentId => {
+      if (agentId !== '*' && !Token.isUnresolved(agentId) && !AGENT_ID.test(agentId)) {
+        throw new Error(`${path}: '${agentId}' in agentIds is not an agent ID. Fix: use the 10-character ID of the agent (letters and digits), for example 'AB12CD34EF'.`);
+      }
+      return `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/${agentId}`;
+    });
+    if (props.agentIds !== undefined && props.agentIds.length === 0) {
+      throw new Error(`${path}: agentIds is empty, so no agent could assume the role. Fix: omit agentIds to allow every agent of the account, or list agent IDs.`);
+    }
+    let self: AgentExecutionRole | undefined;
+    const permissions = new DeferredPolicyDocument(() => self!.statements());
+    super(scope, id, {
+      assumedBy: bedrockServicePrincipal(scope, agentArns),
+      roleName: props.roleName ?? Lazy.string({ produce: () => defaultRoleName(self!) }),
+      description: props.description ?? 'Service role that Amazon Bedrock assumes to run agents',
+      permissionsBoundary: props.permissionsBoundary,
+      path: props.path,
+      inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions },
+    });
+    self = this;
+    this.agentArns = agentArns;
+    this.permissions = permissions;
+    this.modelGrants = [];
+    this.grantedModels = [];
+    this.schemaArns = [];
+    this.knowledgeBaseArns = [];
+    this.secretArns = [];
+    this.collaboratorArns = [];
+    this.allowRetrieveAndGenerate = props.allowRetrieveAndGenerate ?? false;
+    this.actionGroupPermissions = 0;
+    this.guardrail = props.guardrail?._bind(this);
+    this.encryptionKeyArn = props.encryptionKey?.keyRef.keyArn;
+
+    if (props.models.length === 0) {
+      throw constructError(this, 'models is empty, so the agent could not orchestrate with any model. Fix: pass at least one InvokableModel, for example InvokableModel.foundationModel(\'anthropic.claude-3-haiku-20240307-v1:0\').');
+    }
+    props.models.forEach(m => this.addModel(m));
+    props.actionGroupSchemas?.forEach(l => this.addActionGroupSchema(l));
+    props.knowledgeBases?.forEach(kb => this.addKnowledgeBase(kb));
+    props.thirdPartyKnowledgeBaseSecrets?.forEach(s => this.addThirdPartyKnowledgeBaseSecret(s));
+    props.collaborators?.forEach(c => this.addCollaborator(c));
+  }
+
+  /** The models the agent orchestrates with. */
+  public get models(): InvokableModel[] {
+    return [...this.grantedModels];
+  }
+
+  /** Grants one more orchestration model. */
+  public addModel(model: InvokableModel): void {
+    this.checkOpen('addModel');
+    this.modelGrants.push(model._bind(this));
+    this.grantedModels.push(model);
+  }
+
+  /** Grants `s3:GetObject` on one more action-group schema object. */
+  public addActionGroupSchema(location: s3.Location): void {
+    this.checkOpen('addActionGroupSchema');
+    if (!Token.isUnresolved(location.objectKey) && (location.objectKey === '' || location.objectKey.includes('*'))) {
+      throw constructError(this, `the action-group schema location in bucket '${location.bucketName}' has ${location.objectKey === '' ? 'no object key' : `the wildcard key '${location.objectKey}'`}. `
+        + 'Fix: give the key of the schema object itself, for example { bucketName, objectKey: \'schemas/orders.yaml\' }.');
+    }
+    if (!Token.isUnresolved(location.bucketName) && location.bucketName === '') {
+      throw constructError(this, 'an action-group schema location has no bucket name. Fix: give the bucket that holds the schema.');
+    }
+    this.schemaArns.push(objectArn(this, location));
+  }
+
+  /** Grants `bedrock:Retrieve` on one more knowledge base. */
+  public addKnowledgeBase(knowledgeBase: bedrockRefs.IKnowledgeBaseRef): void {
+    this.checkOpen('addKnowledgeBase');
+    this.knowledgeBaseArns.push(knowledgeBase.knowledgeBaseRef.knowledgeBaseArn);
+  }
+
+  /** Allows associating a third-party knowledge base whose credentials are in this secret. */
+  public addThirdPartyKnowledgeBaseSecret(secret: secretsmanager.ISecret): void {
+    this.checkOpen('addThirdPartyKnowledgeBaseSecret');
+    if (secret.secretFullArn === undefined) {
+      throw constructError(this, `the secret ${secret.node.path} was imported by name or partial ARN, but the condition key takes the full secret ARN (with its random suffix). `
+        + 'Fix: import it with secretsmanager.Secret.fromSecretCompleteArn().');
+    }
+    this.secretArns.push(secret.secretFullArn);
+  }
+
+  /** Allows the agent, as a supervisor, to use one more collaborator agent alias. */
+  public addCollaborator(alias: bedrockRefs.IAgentAliasRef): void {
+    this.checkOpen('addCollaborator');
+    this.collaboratorArns.push(alias.agentAliasRef.agentAliasArn);
+  }
+
+  /**
+   * Statements added to the role (by `addToPolicy()` or any `grant*()`) go in its inline policy, so an
+   * agent that refers to the role never starts before them.
+   */
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.permissions.addStatements(statement);
+    return { statementAdded: true, policyDependable: this };
+  }
+
+  /**
+   * Lets Amazon Bedrock invoke an action group's Lambda function for an agent: the function's
+   * resource-based policy allows `lambda:InvokeFunction` to `bedrock.amazonaws.com` only with
+   * `aws:SourceAccount` of this stack and `aws:SourceArn` of the agent (or of every agent of the account in
+   * the stack's Region when no agent is given).
+   *
+   * @param fn the action group's function
+   * @param agent the agent that uses it, for example a `CfnAgent`
+   * @returns the permission resource
+   */
+  public allowActionGroupInvocation(fn: lambda.IFunction, agent?: bedrockRefs.IAgentRef): lambda.CfnPermission {
+    const stack = Stack.of(this);
+    return new lambda.CfnPermission(this, `ActionGroupInvoke${++this.actionGroupPermissions}`, {
+      action: 'lambda:InvokeFunction',
+      functionName: fn.functionArn,
+      principal: BEDROCK_SERVICE,
+      sourceAccount: stack.account,
+      sourceArn: agent?.agentRef.agentArn ?? `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/*`,
+    });
+  }
+
+  private statements(): iam.PolicyStatement[] {
+    const statements = agentModelStatements(this.modelGrants);
+    if (this.schemaArns.length > 0) statements.push(actionGroupSchemaStatement(this, this.schemaArns));
+    if (this.knowledgeBaseArns.length > 0) statements.push(knowledgeBaseRetrieveStatement('AgentKnowledgeBaseQuery', this.knowledgeBaseArns));
+    if (this.allowRetrieveAndGenerate) statements.push(retrieveAndGenerateStatement());
+    if (this.secretArns.length > 0) statements.push(thirdPartyKnowledgeBaseStatement(this.secretArns));
+    if (this.guardrail !== undefined) {
+      statements.push(applyGuardrailStatement([this.guardrail]));
+      const decrypt = guardrailKeyDecryptStatement([this.guardrail]);
+      if (decrypt !== undefined) statements.push(decrypt);
+    }
+    if (this.collaboratorArns.length > 0) statements.push(collaboratorStatement(this.collaboratorArns));
+    if (this.encryptionKeyArn !== undefined) statements.push(agentKeyStatement(this.encryptionKeyArn, this.agentArns));
+    return statements;
+  }
+
+  private checkOpen(method: string) {
+    if (this.permissions.isBuilt) {
+      throw constructError(this, `${method}() was called after the role's policy was synthesized. Fix: call ${method}() before app.synth().`);
+    }
+  }
+}
+
+/** `AmazonBedrockExecutionRoleForAgents_` and a suffix unique in the app, within IAM's 64 characters. */
+function defaultRoleName(role: Construct): string {
+  return ROLE_NAME_PREFIX + Names.uniqueResourceName(role, { maxLength: MAX_ROLE_NAME - ROLE_NAME_PREFIX.length });
+}

