@@ -3,8 +3,10 @@ import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  AgentExecutionRole,
   EnforcedGuardrail,
   GuardrailEnforcedInvokerRole,
   GuardrailEnforcementPolicy,
@@ -18,7 +20,8 @@ const US_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
 /**
  * An application that may call Amazon Bedrock models only with its guardrail: an encrypted guardrail with
  * a cross-Region profile and a published version, an invoker role for a container, and a Lambda function
- * whose existing role gets the same enforcement.
+ * whose existing role gets the same enforcement; and a Bedrock agent with an action group, a knowledge base
+ * and the same guardrail, run by its service role.
  */
 export class ExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -72,5 +75,44 @@ export class ExampleStack extends Stack {
       models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
       roles: [fn.role!],
     });
+
+    // A Bedrock agent: its service role, an action group backed by a Lambda function, an existing
+    // knowledge base, and the guardrail.
+    const schemas = new s3.Bucket(this, 'AgentSchemas', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+    });
+    const ordersFn = new lambda.Function(this, 'OrdersActionGroup', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async (event) => ({ messageVersion: "1.0", response: {} });'),
+    });
+    const knowledgeBase = bedrock.CfnKnowledgeBase.fromKnowledgeBaseId(this, 'ProductDocs', 'KB12345678');
+    const agentModel = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
+    const agentRole = new AgentExecutionRole(this, 'AgentRole', {
+      models: [InvokableModel.crossRegionInferenceProfile(agentModel, US_REGIONS)],
+      actionGroupSchemas: [{ bucketName: schemas.bucketName, objectKey: 'orders/openapi.yaml' }],
+      knowledgeBases: [knowledgeBase],
+      guardrail: approved,
+    });
+    const agent = new bedrock.CfnAgent(this, 'OrdersAgent', {
+      agentName: 'orders-assistant',
+      agentResourceRoleArn: agentRole.roleArn,
+      foundationModel: agentModel,
+      instruction: 'You help customers find their orders and answer questions about our products.',
+      guardrailConfiguration: { guardrailIdentifier: guardrail.attrGuardrailId, guardrailVersion: version.attrVersion },
+      actionGroups: [{
+        actionGroupName: 'orders',
+        actionGroupExecutor: { lambda: ordersFn.functionArn },
+        apiSchema: { s3: { s3BucketName: schemas.bucketName, s3ObjectKey: 'orders/openapi.yaml' } },
+      }],
+      knowledgeBases: [{
+        knowledgeBaseId: knowledgeBase.knowledgeBaseRef.knowledgeBaseId,
+        description: 'Product documentation',
+        knowledgeBaseState: 'ENABLED',
+      }],
+    });
+    agentRole.allowActionGroupInvocation(ordersFn, agent);
   }
 }

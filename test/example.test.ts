@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ExampleStack } from '../examples/example-stack';
 import { DeployEnv, DEFAULT_ENV } from './sim/cfn';
+import { dependsOn, resourcesInCycles } from './sim/graph';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
 
 const GUARDRAIL = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/exampleguardrail1`;
@@ -53,14 +54,46 @@ describe('the example app', () => {
     expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: nova })).toBe('ExplicitlyDenied');
   });
 
-  test('both enforcement policies decrypt only with the guardrail key', () => {
+  test('every user of the guardrail (invoker, Lambda policy, agent role) may decrypt with its key', () => {
     const decrypt = Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardrailKey'), 'Arn'] } });
     template.resourcePropertiesCountIs('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([decrypt]), Version: '2012-10-17' },
     }, 1);
     template.resourcePropertiesCountIs('AWS::IAM::Role', {
       Policies: [Match.objectLike({ PolicyDocument: { Statement: Match.arrayWith([decrypt]), Version: '2012-10-17' } })],
-    }, 1);
+    }, 2);
+  });
+
+  test('the agent role can run the agent\'s model, read its schema and knowledge base, and apply the guardrail', async () => {
+    const agentEnv: DeployEnv = {
+      ...env,
+      refs: { [logicalIdOf(json, 'AWS::S3::Bucket', 'AgentSchemas')]: 'example-agent-schemas' },
+    };
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'AgentRole'), agentEnv);
+    const profile = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`;
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: profile })).toBe('Allowed');
+    expect(await decide(policies, {
+      action: 'bedrock:InvokeModel',
+      resource: 'arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0',
+      context: { 'bedrock:InferenceProfileArn': profile },
+    })).toBe('Allowed');
+    expect(await decide(policies, {
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::example-agent-schemas/orders/openapi.yaml',
+      context: { 'aws:ResourceAccount': DEFAULT_ENV.account },
+    })).toBe('Allowed');
+    expect(await decide(policies, { action: 'bedrock:Retrieve', resource: `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:knowledge-base/KB12345678` })).toBe('Allowed');
+    expect(await decide(policies, { action: 'bedrock:ApplyGuardrail', resource: GUARDRAIL })).toBe('Allowed');
+  });
+
+  test('the agent, its role and its Lambda permission have no dependency cycle, and the agent comes after the role', () => {
+    expect(resourcesInCycles(json)).toEqual([]);
+    expect(dependsOn(json, 'OrdersAgent', logicalIdOf(json, 'AWS::IAM::Role', 'AgentRole'))).toBe(true);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'bedrock.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: { 'Fn::GetAtt': ['OrdersAgent', 'AgentArn'] },
+    });
   });
 
   test('snapshot', () => {

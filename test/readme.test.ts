@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ts from 'typescript';
 import * as library from '../src';
@@ -32,6 +32,8 @@ describe.each(examples.map((code, i) => [i + 1, firstStatement(code), code]))(
       const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 };
       const js = ts.transpileModule(code as string, { compilerOptions }).outputText;
       const stack = new Stack(new App(), 'Readme', { env: { account: '111122223333', region: 'us-east-1' } });
+      // Examples that only build values create no resource; an empty template is not valid CloudFormation.
+      new CfnWaitConditionHandle(stack, 'Placeholder');
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
       const run = new Function('require', 'exports', 'module', js);
       run.call(stack, requireForExample, {}, { exports: {} });
