@@ -5,3 +5,4 @@ export * from './model/invokable-model';
 export * from './invoker/guardrail-enforced-invoker-role';
 export * from './invoker/guardrail-enforcement-policy';
 export * from './agent/agent-execution-role';
+export * from './flow/flow-service-role';

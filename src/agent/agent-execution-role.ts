@@ -7,13 +7,12 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
-import { DeferredPolicyDocument } from '../private/deferred-document';
+import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import {
   actionGroupSchemaStatement,
   agentKeyStatement,
   agentModelStatements,
-  BEDROCK_SERVICE,
   bedrockServicePrincipal,
   collaboratorStatement,
   knowledgeBaseRetrieveStatement,
@@ -26,8 +25,6 @@ import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statem
 /** The role-name prefix of console-created agent roles and of the older documentation. */
 const ROLE_NAME_PREFIX = 'AmazonBedrockExecutionRoleForAgents_';
 const MAX_ROLE_NAME = 64;
-/** Agent IDs are 10 letters and digits (Agent API). */
-const AGENT_ID = /^[0-9a-zA-Z]{10}$/;
 const PERMISSIONS_POLICY_NAME = 'AgentPermissions';
 
 /**
@@ -153,7 +150,7 @@ export class AgentExecutionRole extends iam.Role {
   /** The ARNs of the agents that may assume the role. */
   public readonly agentArns: string[];
 
-  private readonly permissions: DeferredPolicyDocument;
+  private readonly permissions: InlinePermissions;
   private readonly modelGrants: ModelGrant[];
   private readonly grantedModels: InvokableModel[];
   private readonly schemaArns: string[];
@@ -166,26 +163,16 @@ export class AgentExecutionRole extends iam.Role {
   private actionGroupPermissions: number;
 
   constructor(scope: Construct, id: string, props: AgentExecutionRoleProps) {
-    const path = `${scope.node.path}/${id}`;
-    const stack = Stack.of(scope);
-    const agentArns = (props.agentIds ?? ['*']).map(agentId => {
-      if (agentId !== '*' && !Token.isUnresolved(agentId) && !AGENT_ID.test(agentId)) {
-        throw new Error(`${path}: '${agentId}' in agentIds is not an agent ID. Fix: use the 10-character ID of the agent (letters and digits), for example 'AB12CD34EF'.`);
-      }
-      return `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/${agentId}`;
-    });
-    if (props.agentIds !== undefined && props.agentIds.length === 0) {
-      throw new Error(`${path}: agentIds is empty, so no agent could assume the role. Fix: omit agentIds to allow every agent of the account, or list agent IDs.`);
-    }
+    const agentArns = serviceSourceArns(scope, `${scope.node.path}/${id}`, 'agent', 'agentIds', props.agentIds);
     let self: AgentExecutionRole | undefined;
-    const permissions = new DeferredPolicyDocument(() => self!.statements());
+    const permissions = new InlinePermissions(() => self!.statements());
     super(scope, id, {
       assumedBy: bedrockServicePrincipal(scope, agentArns),
       roleName: props.roleName ?? Lazy.string({ produce: () => defaultRoleName(self!) }),
       description: props.description ?? 'Service role that Amazon Bedrock assumes to run agents',
       permissionsBoundary: props.permissionsBoundary,
       path: props.path,
-      inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions },
+      inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions.document },
     });
     self = this;
     this.agentArns = agentArns;
@@ -263,7 +250,7 @@ export class AgentExecutionRole extends iam.Role {
    * agent that refers to the role never starts before them.
    */
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.permissions.addStatements(statement);
+    this.permissions.document.addStatements(statement);
     return { statementAdded: true, policyDependable: this };
   }
 
@@ -279,13 +266,8 @@ export class AgentExecutionRole extends iam.Role {
    */
   public allowActionGroupInvocation(fn: lambda.IFunction, agent?: bedrockRefs.IAgentRef): lambda.CfnPermission {
     const stack = Stack.of(this);
-    return new lambda.CfnPermission(this, `ActionGroupInvoke${++this.actionGroupPermissions}`, {
-      action: 'lambda:InvokeFunction',
-      functionName: fn.functionArn,
-      principal: BEDROCK_SERVICE,
-      sourceAccount: stack.account,
-      sourceArn: agent?.agentRef.agentArn ?? `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/*`,
-    });
+    const sourceArn = agent?.agentRef.agentArn ?? `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/*`;
+    return bedrockLambdaPermission(this, `ActionGroupInvoke${++this.actionGroupPermissions}`, fn, sourceArn);
   }
 
   private statements(): iam.PolicyStatement[] {
@@ -305,9 +287,7 @@ export class AgentExecutionRole extends iam.Role {
   }
 
   private checkOpen(method: string) {
-    if (this.permissions.isBuilt) {
-      throw constructError(this, `${method}() was called after the role's policy was synthesized. Fix: call ${method}() before app.synth().`);
-    }
+    this.permissions.checkOpen(this, method);
   }
 }
 

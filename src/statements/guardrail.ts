@@ -7,9 +7,9 @@ import { BoundGuardrail } from '../guardrail/enforced-guardrail';
  * resource type), plus its guardrail-profile ARNs in the source and every destination Region (§2, §6.8, §7).
  * The docs pair it with every guardrail-enforced inference Allow.
  */
-export function applyGuardrailStatement(guardrails: BoundGuardrail[]): iam.PolicyStatement {
+export function applyGuardrailStatement(guardrails: BoundGuardrail[], sid = 'ApplyGuardrail'): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    sid: 'ApplyGuardrail',
+    sid,
     effect: iam.Effect.ALLOW,
     actions: ['bedrock:ApplyGuardrail'],
     resources: unique(guardrails.flatMap(g => g.applyGuardrailArns)),

@@ -55,8 +55,8 @@ export interface ModelStatementGroup {
 
 /** Options for modelInvocationStatements. */
 export interface ModelInvocationOptions {
-  /** The statement (Sid and actions) each kind of model's own ARNs go in. */
-  readonly groupFor: (kind: InvokableModelKind) => ModelStatementGroup;
+  /** The statement (Sid and actions) each of a model's own ARNs goes in. */
+  readonly groupFor: (kind: InvokableModelKind, arn: string) => ModelStatementGroup;
   /** Sid prefix and actions for the foundation models behind each inference profile. */
   readonly routeSid: (n: number) => string;
   readonly routeActions: string[];
@@ -75,10 +75,12 @@ export function modelInvocationStatements(models: ModelGrant[], options: ModelIn
   const statements: iam.PolicyStatement[] = [];
   const groups = new Map<string, { actions: string[]; arns: string[] }>();
   for (const model of models) {
-    const group = options.groupFor(model.kind);
-    const entry = groups.get(group.sid) ?? { actions: group.actions, arns: [] };
-    entry.arns.push(...model.invokeArns);
-    groups.set(group.sid, entry);
+    for (const arn of model.invokeArns) {
+      const group = options.groupFor(model.kind, arn);
+      const entry = groups.get(group.sid) ?? { actions: group.actions, arns: [] };
+      entry.arns.push(arn);
+      groups.set(group.sid, entry);
+    }
   }
   for (const [sid, { actions, arns }] of groups) {
     statements.push(new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources: unique(arns), conditions: options.conditions }));

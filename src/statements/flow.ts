@@ -1,0 +1,132 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { modelInvocationStatements, unique } from './inference';
+import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
+
+/**
+ * The Flows role's model statements ([FP] InvokeModel, InvokeProvisionedThroughput, InvokeCustomModel):
+ * `bedrock:InvokeModel`, plus `GetProvisionedModelThroughput` on Provisioned Throughput and
+ * `GetCustomModel` on custom model ARNs; inference profiles get `GetInferenceProfile` ([INF]) and their
+ * models in every destination Region, only through the profile (§8).
+ */
+export function flowModelStatements(models: ModelGrant[]): iam.PolicyStatement[] {
+  return modelInvocationStatements(models, {
+    groupFor: (kind, arn) => {
+      switch (kind) {
+        case InvokableModelKind.PROVISIONED_MODEL:
+          return { sid: 'InvokeProvisionedThroughput', actions: ['bedrock:InvokeModel', 'bedrock:GetProvisionedModelThroughput'] };
+        case InvokableModelKind.CUSTOM_MODEL:
+          // GetCustomModel authorizes custom-model ARNs only, not deployments.
+          return arn.includes(':custom-model/')
+            ? { sid: 'InvokeCustomModel', actions: ['bedrock:InvokeModel', 'bedrock:GetCustomModel'] }
+            : { sid: 'InvokeModel', actions: ['bedrock:InvokeModel'] };
+        case InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE:
+        case InvokableModelKind.GLOBAL_INFERENCE_PROFILE:
+        case InvokableModelKind.APPLICATION_INFERENCE_PROFILE:
+          return { sid: 'InvokeInferenceProfile', actions: ['bedrock:InvokeModel', 'bedrock:GetInferenceProfile'] };
+        default:
+          return { sid: 'InvokeModel', actions: ['bedrock:InvokeModel'] };
+      }
+    },
+    routeSid: n => `InvokeModelThroughProfile${n}`,
+    routeActions: ['bedrock:InvokeModel'],
+  });
+}
+
+/**
+ * [FP] UsePromptFromPromptManagement: `bedrock:RenderPrompt` (flows created after 2024-11-22), and
+ * `bedrock:GetPrompt` for older flows, on each prompt and its versions (`prompt/ID:N`).
+ */
+export function promptStatement(promptArns: string[], legacyGetPrompt: boolean): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'UsePromptFromPromptManagement',
+    effect: iam.Effect.ALLOW,
+    actions: legacyGetPrompt ? ['bedrock:RenderPrompt', 'bedrock:GetPrompt'] : ['bedrock:RenderPrompt'],
+    resources: unique(promptArns.flatMap(arn => [arn, `${arn}:*`])),
+  });
+}
+
+/** [FP] InvokeAgent: `bedrock:InvokeAgent` on agent aliases. */
+export function flowAgentStatement(aliasArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'InvokeAgent',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:InvokeAgent'],
+    resources: unique(aliasArns),
+  });
+}
+
+/**
+ * [FP] AccessS3Bucket (S3 retrieval node, `s3:GetObject`) and WriteToS3Bucket (S3 storage node,
+ * `s3:PutObject`), on objects under the given prefixes, in buckets of this account. The doc's bucket ARN
+ * itself is left out: these actions authorize objects only.
+ */
+export function flowBucketStatement(scope: IConstruct, sid: string, action: string, objectPatterns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.ALLOW,
+    actions: [action],
+    resources: unique(objectPatterns),
+    conditions: { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } },
+  });
+}
+
+/** [FP] LambdaPermissions: the Flows role invokes Lambda nodes (flows created after 2024-11-22). */
+export function flowLambdaStatement(functionArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'LambdaPermissions',
+    effect: iam.Effect.ALLOW,
+    actions: ['lambda:InvokeFunction'],
+    resources: unique(functionArns),
+  });
+}
+
+/** [FP] AmazonLexPermissions: the Flows role calls Lex nodes (flows created after 2024-11-22). */
+export function flowLexStatement(botAliasArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AmazonLexPermissions',
+    effect: iam.Effect.ALLOW,
+    actions: ['lex:RecognizeUtterance'],
+    resources: unique(botAliasArns),
+  });
+}
+
+/** [FP] KMSPermissions: encrypted resources the flow uses, keys of this account. */
+export function flowResourceKeyStatement(scope: IConstruct, keyArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'KMSPermissions',
+    effect: iam.Effect.ALLOW,
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resources: unique(keyArns),
+    conditions: { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } },
+  });
+}
+
+/**
+ * [FENC]: a flow encrypted with a customer managed key. `kms:GenerateDataKey` and `kms:Decrypt` only through
+ * Amazon Bedrock in the stack's Region (`kms:ViaService`) and only for the flows' encryption context
+ * (`kms:EncryptionContext:aws:bedrock-flows:arn`, not the seed's `kms:EncryptionContext`). Used on the
+ * identity of the Flows API callers and of the Flows role (for executions), and in the key policy for the
+ * callers (with `principals`).
+ */
+export function flowEncryptionStatement(
+  scope: IConstruct,
+  keyArns: string[],
+  flowArns: string[],
+  options: { readonly sid?: string; readonly principals?: iam.IPrincipal[] } = {},
+): iam.PolicyStatement {
+  const stack = Stack.of(scope);
+  const principals = options.principals;
+  return new iam.PolicyStatement({
+    sid: options.sid,
+    effect: iam.Effect.ALLOW,
+    principals,
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resources: principals ? ['*'] : unique(keyArns),
+    conditions: {
+      StringEquals: { 'kms:ViaService': `bedrock.${stack.region}.${stack.urlSuffix}` },
+      StringLike: { 'kms:EncryptionContext:aws:bedrock-flows:arn': flowArns.length === 1 ? flowArns[0] : flowArns },
+    },
+  });
+}
