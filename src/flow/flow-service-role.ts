@@ -315,7 +315,8 @@ export class FlowServiceRole extends iam.Role {
     for (const caller of callers) {
       caller.grantPrincipal.addToPrincipalPolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns));
     }
-    const added = key.addToResourcePolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns, { principals: callers.map(c => c.grantPrincipal) }));
+    const principals = callers.map(c => c.grantPrincipal);
+    const added = key.addToResourcePolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns, { principals }));
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:flowKeyPolicyNotUpdated',
         `The key ${key.node.path} is imported, so its key policy could not be changed. `

@@ -77,7 +77,12 @@ describe('node permissions: allowed on the resource, denied on a neighbour', () 
     const custom = bedrock('custom-model', 'abcd1234efgh');
     const deployment = bedrock('custom-model-deployment', 'abcd1234efgh');
     const { policies, stack } = synthFlowRole(() => ({
-      models: [InvokableModel.foundationModel(HAIKU), InvokableModel.provisionedModel(pt), InvokableModel.customModel(custom), InvokableModel.customModel(deployment)],
+      models: [
+        InvokableModel.foundationModel(HAIKU),
+        InvokableModel.provisionedModel(pt),
+        InvokableModel.customModel(custom),
+        InvokableModel.customModel(deployment),
+      ],
     }));
     expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: fm(HAIKU) })).toBe('Allowed');
     expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: fm('anthropic.claude-v2') })).toBe('ImplicitlyDenied');
