@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import {
   AgentExecutionRole,
   EnforcedGuardrail,
+  FlowServiceRole,
   GuardrailEnforcedInvokerRole,
   GuardrailEnforcementPolicy,
   GuardrailProfile,
@@ -21,7 +22,8 @@ const US_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
  * An application that may call Amazon Bedrock models only with its guardrail: an encrypted guardrail with
  * a cross-Region profile and a published version, an invoker role for a container, and a Lambda function
  * whose existing role gets the same enforcement; and a Bedrock agent with an action group, a knowledge base
- * and the same guardrail, run by its service role.
+ * and the same guardrail, run by its service role; and a Bedrock flow whose nodes (knowledge base with the
+ * guardrail, prompt, Lambda function, S3 storage) get their permissions from the Flows service role.
  */
 export class ExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -114,5 +116,99 @@ export class ExampleStack extends Stack {
       }],
     });
     agentRole.allowActionGroupInvocation(ordersFn, agent);
+
+    // A Bedrock flow: knowledge base (with the guardrail) -> prompt -> Lambda -> S3.
+    const haiku = 'anthropic.claude-3-haiku-20240307-v1:0';
+    const prompt = new bedrock.CfnPrompt(this, 'SummarizePrompt', {
+      name: 'summarize',
+      defaultVariant: 'default',
+      variants: [{
+        name: 'default',
+        templateType: 'TEXT',
+        modelId: haiku,
+        templateConfiguration: { text: { text: 'Summarize for a customer: {{text}}', inputVariables: [{ name: 'text' }] } },
+        inferenceConfiguration: { text: { maxTokens: 512, temperature: 0.2 } },
+      }],
+    });
+    const enrichFn = new lambda.Function(this, 'EnrichSummary', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async (event) => event.node.inputs[0].value;'),
+    });
+    const summaries = new s3.Bucket(this, 'Summaries', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+    });
+    const flowRole = new FlowServiceRole(this, 'FlowRole', {
+      models: [InvokableModel.foundationModel(haiku)],
+      prompts: [prompt],
+      knowledgeBases: [knowledgeBase],
+      guardrails: [approved],
+      functions: [enrichFn],
+      outputBuckets: [{ bucket: summaries, keyPrefix: 'summaries/' }],
+    });
+    const data = (source: string, sourceOutput: string, target: string, targetInput: string) => ({
+      name: `${source}To${target}${targetInput}`,
+      source,
+      target,
+      type: 'Data',
+      configuration: { data: { sourceOutput, targetInput } },
+    });
+    new bedrock.CfnFlow(this, 'SummaryFlow', {
+      name: 'product-summary',
+      executionRoleArn: flowRole.roleArn,
+      definition: {
+        nodes: [
+          { name: 'Start', type: 'Input', configuration: { input: {} }, outputs: [{ name: 'document', type: 'String' }] },
+          {
+            name: 'Docs',
+            type: 'KnowledgeBase',
+            configuration: {
+              knowledgeBase: {
+                knowledgeBaseId: knowledgeBase.knowledgeBaseRef.knowledgeBaseId,
+                modelId: haiku,
+                guardrailConfiguration: { guardrailIdentifier: guardrail.attrGuardrailId, guardrailVersion: version.attrVersion },
+              },
+            },
+            inputs: [{ name: 'retrievalQuery', type: 'String', expression: '$.data' }],
+            outputs: [{ name: 'outputText', type: 'String' }],
+          },
+          {
+            name: 'Summarize',
+            type: 'Prompt',
+            configuration: { prompt: { sourceConfiguration: { resource: { promptArn: prompt.attrArn } } } },
+            inputs: [{ name: 'text', type: 'String', expression: '$.data' }],
+            outputs: [{ name: 'modelCompletion', type: 'String' }],
+          },
+          {
+            name: 'Enrich',
+            type: 'LambdaFunction',
+            configuration: { lambdaFunction: { lambdaArn: enrichFn.functionArn } },
+            inputs: [{ name: 'codeHookInput', type: 'String', expression: '$.data' }],
+            outputs: [{ name: 'functionResponse', type: 'String' }],
+          },
+          {
+            name: 'Store',
+            type: 'Storage',
+            configuration: { storage: { serviceConfiguration: { s3: { bucketName: summaries.bucketName } } } },
+            inputs: [
+              { name: 'content', type: 'String', expression: '$.data' },
+              { name: 'objectKey', type: 'String', expression: '$.data' },
+            ],
+            outputs: [{ name: 's3Uri', type: 'String' }],
+          },
+          { name: 'End', type: 'Output', configuration: { output: {} }, inputs: [{ name: 'document', type: 'String', expression: '$.data' }] },
+        ],
+        connections: [
+          data('Start', 'document', 'Docs', 'retrievalQuery'),
+          data('Docs', 'outputText', 'Summarize', 'text'),
+          data('Summarize', 'modelCompletion', 'Enrich', 'codeHookInput'),
+          data('Enrich', 'functionResponse', 'Store', 'content'),
+          data('Start', 'document', 'Store', 'objectKey'),
+          data('Store', 's3Uri', 'End', 'document'),
+        ],
+      },
+    });
   }
 }

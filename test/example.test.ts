@@ -54,14 +54,14 @@ describe('the example app', () => {
     expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: nova })).toBe('ExplicitlyDenied');
   });
 
-  test('every user of the guardrail (invoker, Lambda policy, agent role) may decrypt with its key', () => {
+  test('every user of the guardrail (invoker, Lambda policy, agent role, flow role) may decrypt with its key', () => {
     const decrypt = Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardrailKey'), 'Arn'] } });
     template.resourcePropertiesCountIs('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([decrypt]), Version: '2012-10-17' },
     }, 1);
     template.resourcePropertiesCountIs('AWS::IAM::Role', {
       Policies: [Match.objectLike({ PolicyDocument: { Statement: Match.arrayWith([decrypt]), Version: '2012-10-17' } })],
-    }, 2);
+    }, 3);
   });
 
   test('the agent role can run the agent\'s model, read its schema and knowledge base, and apply the guardrail', async () => {
@@ -94,6 +94,38 @@ describe('the example app', () => {
       SourceAccount: { Ref: 'AWS::AccountId' },
       SourceArn: { 'Fn::GetAtt': ['OrdersAgent', 'AgentArn'] },
     });
+  });
+
+  test('the flow role can run each node of the flow, and writes only under its prefix', async () => {
+    const flowEnv: DeployEnv = {
+      ...env,
+      refs: {
+        [logicalIdOf(json, 'AWS::S3::Bucket', 'Summaries')]: 'example-summaries',
+        SummarizePrompt: `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:prompt/PROMPT1234`,
+      },
+      attributes: {
+        ...env.attributes,
+        [`${logicalIdOf(json, 'AWS::Lambda::Function', 'EnrichSummary')}.Arn`]: `arn:aws:lambda:us-east-1:${DEFAULT_ENV.account}:function:enrich`,
+        [`${logicalIdOf(json, 'AWS::S3::Bucket', 'Summaries')}.Arn`]: 'arn:aws:s3:::example-summaries',
+      },
+    };
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'FlowRole'), flowEnv);
+    const allowed = [
+      { action: 'bedrock:InvokeModel', resource: 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0' },
+      { action: 'bedrock:RenderPrompt', resource: `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:prompt/PROMPT1234` },
+      { action: 'bedrock:Retrieve', resource: `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:knowledge-base/KB12345678` },
+      { action: 'bedrock:ApplyGuardrail', resource: GUARDRAIL },
+      { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:us-east-1:${DEFAULT_ENV.account}:function:enrich` },
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::example-summaries/summaries/p1.txt', context: { 'aws:ResourceAccount': DEFAULT_ENV.account } },
+    ];
+    for (const request of allowed) expect({ request, decision: await decide(policies, request) }).toEqual({ request, decision: 'Allowed' });
+    expect(await decide(policies, { action: 's3:PutObject', resource: 'arn:aws:s3:::example-summaries/other/p1.txt', context: { 'aws:ResourceAccount': DEFAULT_ENV.account } }))
+      .toBe('ImplicitlyDenied');
+  });
+
+  test('the flow comes after its role, with no dependency cycle', () => {
+    expect(dependsOn(json, 'SummaryFlow', logicalIdOf(json, 'AWS::IAM::Role', 'FlowRole'))).toBe(true);
+    template.hasResourceProperties('AWS::Bedrock::Flow', { ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FlowRole'), 'Arn'] } });
   });
 
   test('snapshot', () => {

