@@ -119,16 +119,8 @@ export class InvokableModel {
     const factory = 'InvokableModel.crossRegionInferenceProfile';
     const modelId = checkProfileId(factory, profileId, false);
     const regions = checkRegions(factory, destinationRegions, 'destinationRegions');
-    const modelArns: ModelArns = (scope, source) => unique([source, ...regions].map(r => foundationModelArn(scope, r, modelId)));
-    return new InvokableModel(InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE, profileId, scope => {
-      const profileArn = systemProfileArn(scope, profileId);
-      return {
-        kind: InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE,
-        invokeArns: [profileArn],
-        routes: [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }],
-        profileArns: [profileArn],
-      };
-    }, modelArns);
+    return InvokableModel.systemProfile(InvokableModelKind.CROSS_REGION_INFERENCE_PROFILE, profileId,
+      (scope, source) => unique([source, ...regions].map(r => foundationModelArn(scope, r, modelId))));
   }
 
   /**
@@ -140,16 +132,8 @@ export class InvokableModel {
    */
   public static globalInferenceProfile(profileId: string): InvokableModel {
     const modelId = checkProfileId('InvokableModel.globalInferenceProfile', profileId, true);
-    const modelArns: ModelArns = (scope, source) => [foundationModelArn(scope, source, modelId), foundationModelArn(scope, '', modelId)];
-    return new InvokableModel(InvokableModelKind.GLOBAL_INFERENCE_PROFILE, profileId, scope => {
-      const profileArn = systemProfileArn(scope, profileId);
-      return {
-        kind: InvokableModelKind.GLOBAL_INFERENCE_PROFILE,
-        invokeArns: [profileArn],
-        routes: [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }],
-        profileArns: [profileArn],
-      };
-    }, modelArns);
+    return InvokableModel.systemProfile(InvokableModelKind.GLOBAL_INFERENCE_PROFILE, profileId,
+      (scope, source) => [foundationModelArn(scope, source, modelId), foundationModelArn(scope, '', modelId)]);
   }
 
   /**
@@ -231,6 +215,14 @@ export class InvokableModel {
     checkBedrockArn('InvokableModel.importedModel', arn, 'imported-model', /^[a-z0-9]+$/,
       'arn:aws:bedrock:us-east-1:111122223333:imported-model/abcd1234efgh');
     return InvokableModel.direct(InvokableModelKind.IMPORTED_MODEL, arn);
+  }
+
+  /** A system-defined profile in the stack's Region and account, and the models it routes to. */
+  private static systemProfile(kind: InvokableModelKind, profileId: string, modelArns: ModelArns): InvokableModel {
+    return new InvokableModel(kind, profileId, scope => {
+      const profileArn = systemProfileArn(scope, profileId);
+      return { kind, invokeArns: [profileArn], routes: [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }], profileArns: [profileArn] };
+    }, modelArns);
   }
 
   private static direct(kind: InvokableModelKind, arn: string): InvokableModel {
