@@ -221,7 +221,8 @@ export class InvokableModel {
   private static systemProfile(kind: InvokableModelKind, profileId: string, modelArns: ModelArns): InvokableModel {
     return new InvokableModel(kind, profileId, scope => {
       const profileArn = systemProfileArn(scope, profileId);
-      return { kind, invokeArns: [profileArn], routes: [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }], profileArns: [profileArn] };
+      const routes = [{ profileArn, modelArns: modelArns(scope, Stack.of(scope).region) }];
+      return { kind, invokeArns: [profileArn], routes, profileArns: [profileArn] };
     }, modelArns);
   }
 
