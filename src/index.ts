@@ -6,3 +6,5 @@ export * from './invoker/guardrail-enforced-invoker-role';
 export * from './invoker/guardrail-enforcement-policy';
 export * from './agent/agent-execution-role';
 export * from './flow/flow-service-role';
+export * from './key/encrypted-guardrail-key';
+export * from './admin/guardrail-administrator-role';

@@ -7,6 +7,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
+import { markInlinePermissions } from '../private/inline-roles';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import {
@@ -175,6 +176,7 @@ export class AgentExecutionRole extends iam.Role {
       inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions.document },
     });
     self = this;
+    markInlinePermissions(this);
     this.agentArns = agentArns;
     this.permissions = permissions;
     this.modelGrants = [];

@@ -8,6 +8,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs, aws_lex as lexRefs } fr
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
+import { markInlinePermissions } from '../private/inline-roles';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import { BEDROCK_SERVICE, bedrockServicePrincipal, knowledgeBaseRetrieveStatement } from '../statements/agent';
@@ -207,6 +208,7 @@ export class FlowServiceRole extends iam.Role {
       inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions.document },
     });
     self = this;
+    markInlinePermissions(this);
     this.flowArns = flowArns;
     this.permissions = permissions;
     this.modelGrants = [];

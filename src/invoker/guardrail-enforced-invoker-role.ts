@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
+import { markInlinePermissions } from '../private/inline-roles';
 import { isBroadAwsManagedPolicy, limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
 
 /** The name of the inline policy that carries the enforcement. */
@@ -54,6 +55,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
       inlinePolicies: { ...props.inlinePolicies, [ENFORCEMENT_POLICY_NAME]: enforcement.document },
     });
     this.enforcement = enforcement;
+    markInlinePermissions(this);
     this.checkedPolicies = Object.entries(props.inlinePolicies ?? {}).map(([name, doc]) => ({
       source: `The inline policy '${name}'`,
       document: () => doc.toJSON(),

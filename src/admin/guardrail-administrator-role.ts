@@ -1,0 +1,127 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
+import { Construct } from 'constructs';
+import { GuardrailProfile } from '../guardrail/guardrail-profile';
+import { EncryptedGuardrailKey } from '../key/encrypted-guardrail-key';
+import { checkBedrockArn, isToken } from '../private/validation';
+import { guardrailAdminStatements } from '../statements/guardrail-admin';
+import { GUARDRAIL_CREATOR_KEY_ACTIONS } from '../statements/guardrail-key';
+
+const POLICY_NAME = 'GuardrailAdministration';
+/** Tag keys: 1 to 128 characters of letters, digits, spaces and _.:/=+-@ (Bedrock TagResource). */
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+
+/**
+ * Properties of a GuardrailAdministratorRole.
+ */
+export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
+  /**
+   * The guardrails the role may read, update, version and delete.
+   *
+   * @default - every guardrail of the stack's account in the stack's Region (`guardrail/*`)
+   */
+  readonly guardrailArns?: string[];
+
+  /**
+   * Tags that every guardrail must carry, each with its allowed values. CreateGuardrail is denied unless
+   * each tag is in the request with an allowed value (`aws:RequestTag`), and Update, Delete and
+   * CreateGuardrailVersion are denied on guardrails that do not carry them (`aws:ResourceTag`: these
+   * requests carry no tags). Implies `allowTagging`.
+   *
+   * @default - no tag rules
+   */
+  readonly requiredTags?: { [key: string]: string[] };
+
+  /**
+   * Allow `bedrock:TagResource`, which CreateGuardrail with tags also needs.
+   *
+   * @default - true when `requiredTags` is given, false otherwise
+   */
+  readonly allowTagging?: boolean;
+
+  /**
+   * Cross-Region guardrail profiles the managed guardrails use: CreateGuardrail and UpdateGuardrail on the
+   * profile in the stack's Region and every destination Region.
+   *
+   * @default - none
+   */
+  readonly guardrailProfiles?: GuardrailProfile[];
+
+  /**
+   * The customer managed key of the guardrails: the creator permissions (`kms:Decrypt`,
+   * `kms:GenerateDataKey`, `kms:DescribeKey`, `kms:CreateGrant`); for an `EncryptedGuardrailKey` also in
+   * its key policy.
+   *
+   * @default - the guardrails use an AWS owned key
+   */
+  readonly encryptionKey?: kmsRefs.IKeyRef;
+
+  /**
+   * Only read: `GetGuardrail` and `ListGuardrails`, for auditors.
+   *
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * A role that creates and manages Amazon Bedrock guardrails ("Set up permissions to use guardrails"), with
+ * optional tag rules, and nothing else: it cannot run inference (separation of duties).
+ */
+export class GuardrailAdministratorRole extends iam.Role {
+  constructor(scope: Construct, id: string, props: GuardrailAdministratorRoleProps) {
+    const path = `${scope.node.path}/${id}`;
+    const stack = Stack.of(scope);
+    const requiredTags = props.requiredTags ?? {};
+    for (const [key, values] of Object.entries(requiredTags)) {
+      if (!isToken(key) && !TAG_KEY.test(key)) {
+        throw new Error(`${path}: '${key}' in requiredTags is not a tag key. Fix: use 1 to 128 letters, digits, spaces or _.:/=+-@.`);
+      }
+      if (key.toLowerCase().startsWith('aws:')) {
+        throw new Error(`${path}: the tag key '${key}' in requiredTags uses the reserved prefix 'aws:'. Fix: choose another key.`);
+      }
+      if (values.length === 0) {
+        throw new Error(`${path}: requiredTags['${key}'] has no allowed value, so no guardrail could ever be created. Fix: list the allowed values, for example ['ml-platform'].`);
+      }
+    }
+    const writeOptions = [props.requiredTags, props.allowTagging, props.guardrailProfiles, props.encryptionKey];
+    if (props.readOnly && writeOptions.some(o => o !== undefined && o !== false)) {
+      throw new Error(`${path}: readOnly grants only GetGuardrail and ListGuardrails, so requiredTags, allowTagging, guardrailProfiles and encryptionKey would do nothing. Fix: drop them, or drop readOnly.`);
+    }
+    if (props.guardrailArns !== undefined && props.guardrailArns.length === 0) {
+      throw new Error(`${path}: guardrailArns is empty, so the role could manage no guardrail. Fix: omit it to manage every guardrail of the account in this Region, or list ARNs.`);
+    }
+    const guardrailArns = props.guardrailArns ?? [`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/*`];
+    for (const arn of props.guardrailArns ?? []) {
+      if (!Token.isUnresolved(arn)) {
+        try {
+          checkBedrockArn('GuardrailAdministratorRole', arn, 'guardrail', /^[a-z0-9]+$/, 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456');
+        } catch (e) {
+          throw new Error(`${path}: ${(e as Error).message.replace(/^GuardrailAdministratorRole: /, '')}`);
+        }
+      }
+    }
+    const statements = guardrailAdminStatements({
+      guardrailArns,
+      profileArns: (props.guardrailProfiles ?? []).flatMap(p => p._arns(scope, stack.region)),
+      requiredTags,
+      allowTagging: props.allowTagging ?? props.requiredTags !== undefined,
+      readOnly: props.readOnly ?? false,
+    });
+    if (props.inlinePolicies?.[POLICY_NAME] !== undefined) {
+      throw new Error(`${path}: inlinePolicies has a policy named '${POLICY_NAME}', which this role uses. Fix: rename that inline policy.`);
+    }
+    super(scope, id, {
+      ...props,
+      description: props.description ?? 'Creates and manages Amazon Bedrock guardrails',
+      inlinePolicies: { ...props.inlinePolicies, [POLICY_NAME]: new iam.PolicyDocument({ statements }) },
+    });
+    const key = props.encryptionKey;
+    if (key instanceof EncryptedGuardrailKey) {
+      key.grantCreate(this);
+    } else if (key !== undefined) {
+      this.addToPrincipalPolicy(new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: [key.keyRef.keyArn] }));
+    }
+  }
+}

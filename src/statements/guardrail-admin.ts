@@ -1,0 +1,78 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** Actions that change one existing guardrail; they carry no request tags, so tag rules use aws:ResourceTag. */
+export const GUARDRAIL_CHANGE_ACTIONS = ['bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail', 'bedrock:CreateGuardrailVersion'];
+
+type Conditions = { [operator: string]: { [key: string]: string | string[] } };
+
+function tagConditions(operator: string, prefix: string, requiredTags: { [key: string]: string[] }): Conditions | undefined {
+  const keys = Object.keys(requiredTags);
+  if (keys.length === 0) return undefined;
+  const byKey: { [key: string]: string[] } = {};
+  for (const key of keys) byKey[`${prefix}/${key}`] = requiredTags[key];
+  return { [operator]: byKey };
+}
+
+/**
+ * The guardrail management statements of [GP] (Create, CreateVersion, Delete, Get, List, Update), with the
+ * tighter scoping the Service Authorization Reference allows (§5): `ListGuardrails` on `*` (a list),
+ * `CreateGuardrail` on `*` (no required resource type) and only with the required request tags,
+ * `GetGuardrail` and the change actions on the guardrails, the change actions only on guardrails that carry
+ * the required tags (`aws:ResourceTag`: Update and Delete carry no request tags), and `TagResource` when
+ * tags are used. Guardrail profiles (§7, [GPP]) are allowed for Create and Update without tag conditions:
+ * they are system resources and carry no tags.
+ */
+export function guardrailAdminStatements(options: {
+  readonly guardrailArns: string[];
+  readonly profileArns: string[];
+  readonly requiredTags: { [key: string]: string[] };
+  readonly allowTagging: boolean;
+  readonly readOnly: boolean;
+}): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({ sid: 'ListGuardrails', actions: ['bedrock:ListGuardrails'], resources: ['*'] }),
+    new iam.PolicyStatement({ sid: 'GetGuardrails', actions: ['bedrock:GetGuardrail'], resources: options.guardrailArns }),
+  ];
+  if (options.readOnly) return statements;
+  const requestTags = tagConditions('StringEquals', 'aws:RequestTag', options.requiredTags);
+  const resourceTags = tagConditions('StringEquals', 'aws:ResourceTag', options.requiredTags);
+  statements.push(
+    new iam.PolicyStatement({ sid: 'CreateGuardrails', actions: ['bedrock:CreateGuardrail'], resources: ['*'], conditions: requestTags }),
+    new iam.PolicyStatement({ sid: 'ChangeGuardrails', actions: GUARDRAIL_CHANGE_ACTIONS, resources: options.guardrailArns, conditions: resourceTags }),
+  );
+  if (options.profileArns.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'UseGuardrailProfiles',
+      actions: ['bedrock:CreateGuardrail', 'bedrock:UpdateGuardrail'],
+      resources: options.profileArns,
+    }));
+  }
+  if (options.allowTagging) {
+    // CreateGuardrail with tags also needs TagResource ([GP]); a tag call that sets a required key must
+    // keep an allowed value. IfExists lets calls that do not touch a required key through.
+    statements.push(new iam.PolicyStatement({
+      sid: 'TagGuardrails',
+      actions: ['bedrock:TagResource'],
+      resources: options.guardrailArns,
+      conditions: tagConditions('StringEqualsIfExists', 'aws:RequestTag', options.requiredTags),
+    }));
+  }
+  // The blog's intent, done correctly: one Deny per required tag, so any missing or other value denies
+  // creation, and changes to guardrails without the tags are denied, whatever else the role may hold.
+  Object.entries(options.requiredTags).forEach(([key, values], i) => {
+    statements.push(new iam.PolicyStatement({
+      sid: `DenyCreateGuardrailWithoutRequiredTag${i + 1}`,
+      effect: iam.Effect.DENY,
+      actions: ['bedrock:CreateGuardrail'],
+      resources: ['*'],
+      conditions: { StringNotEquals: { [`aws:RequestTag/${key}`]: values } },
+    }), new iam.PolicyStatement({
+      sid: `DenyChangeGuardrailWithoutRequiredTag${i + 1}`,
+      effect: iam.Effect.DENY,
+      actions: GUARDRAIL_CHANGE_ACTIONS,
+      resources: options.guardrailArns,
+      conditions: { StringNotEquals: { [`aws:ResourceTag/${key}`]: values } },
+    }));
+  });
+  return statements;
+}

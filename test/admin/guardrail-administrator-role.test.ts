@@ -1,0 +1,138 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EncryptedGuardrailKey, GuardrailAdministratorRole, GuardrailAdministratorRoleProps, GuardrailProfile } from '../../src';
+import { DeployEnv, DEFAULT_ENV, resolveCfn } from '../sim/cfn';
+import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
+
+const ACCOUNT = DEFAULT_ENV.account;
+const G1 = `arn:aws:bedrock:us-east-1:${ACCOUNT}:guardrail/abc123`;
+const G2 = `arn:aws:bedrock:us-east-1:${ACCOUNT}:guardrail/def456`;
+const newStack = () => new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: 'us-east-1' } });
+
+function synthAdmin(
+  props: Partial<GuardrailAdministratorRoleProps> = {},
+  env: DeployEnv = DEFAULT_ENV,
+  customize?: (stack: Stack) => Partial<GuardrailAdministratorRoleProps>,
+) {
+  const stack = newStack();
+  new GuardrailAdministratorRole(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal(), ...props, ...customize?.(stack) });
+  const json = Template.fromStack(stack).toJSON();
+  return { stack, json, get policies() { return identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'Admin'), env); } };
+}
+
+const create = (tags: { [key: string]: string } = {}) => ({
+  action: 'bedrock:CreateGuardrail',
+  resource: '*',
+  context: { ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(tags) },
+});
+const change = (action: string, resource: string, tags: { [key: string]: string } = {}) => ({
+  action, resource, context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+});
+
+describe('management without tag rules', () => {
+  test('create, read, list, update, version and delete guardrails of the account and Region', async () => {
+    const { policies } = synthAdmin();
+    expect(await decide(policies, create())).toBe('Allowed');
+    expect(await decide(policies, { action: 'bedrock:ListGuardrails', resource: '*' })).toBe('Allowed');
+    for (const action of ['bedrock:GetGuardrail', 'bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail', 'bedrock:CreateGuardrailVersion']) {
+      expect(await decide(policies, change(action, G1))).toBe('Allowed');
+      expect(await decide(policies, change(action, G1.replace('us-east-1', 'eu-west-1')))).toBe('ImplicitlyDenied');
+    }
+    expect(await decide(policies, { action: 'bedrock:TagResource', resource: G1 })).toBe('ImplicitlyDenied');
+  });
+
+  test('scoped to the given guardrails', async () => {
+    const { policies } = synthAdmin({ guardrailArns: [G1] });
+    expect(await decide(policies, change('bedrock:UpdateGuardrail', G1))).toBe('Allowed');
+    expect(await decide(policies, change('bedrock:UpdateGuardrail', G2))).toBe('ImplicitlyDenied');
+    expect(await decide(policies, change('bedrock:DeleteGuardrail', G2))).toBe('ImplicitlyDenied');
+  });
+
+  test('separation of duties: no inference, no ApplyGuardrail', async () => {
+    const { policies } = synthAdmin();
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0' })).toBe('ImplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:ApplyGuardrail', resource: G1 })).toBe('ImplicitlyDenied');
+  });
+
+  test('read-only for auditors', async () => {
+    const { policies } = synthAdmin({ readOnly: true });
+    expect(await decide(policies, change('bedrock:GetGuardrail', G1))).toBe('Allowed');
+    expect(await decide(policies, { action: 'bedrock:ListGuardrails', resource: '*' })).toBe('Allowed');
+    expect(await decide(policies, create())).toBe('ImplicitlyDenied');
+    expect(await decide(policies, change('bedrock:UpdateGuardrail', G1))).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('required tags', () => {
+  const requiredTags = { team: ['ml-platform', 'search'], env: ['prod'] };
+
+  test('CreateGuardrail only with every required tag at an allowed value, even beside Allow *:*', async () => {
+    const { policies } = synthAdmin({ requiredTags });
+    expect(await decide(policies, create({ team: 'search', env: 'prod' }))).toBe('Allowed');
+    for (const tags of [{}, { team: 'search' }, { team: 'web', env: 'prod' }, { team: 'search', env: 'dev' }]) {
+      expect({ tags, decision: await decide([...policies, ALLOW_ALL], create(tags)) }).toEqual({ tags, decision: 'ExplicitlyDenied' });
+    }
+  });
+
+  test('update, version and delete only on guardrails that carry the tags (aws:ResourceTag)', async () => {
+    const { policies } = synthAdmin({ requiredTags });
+    for (const action of ['bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail', 'bedrock:CreateGuardrailVersion']) {
+      expect(await decide(policies, change(action, G1, { team: 'ml-platform', env: 'prod' }))).toBe('Allowed');
+      expect(await decide([...policies, ALLOW_ALL], change(action, G1, { team: 'web', env: 'prod' }))).toBe('ExplicitlyDenied');
+      expect(await decide([...policies, ALLOW_ALL], change(action, G1))).toBe('ExplicitlyDenied');
+    }
+  });
+
+  test('TagResource (needed to create with tags) keeps required tags at allowed values', async () => {
+    const { policies } = synthAdmin({ requiredTags });
+    const tag = (tags: { [key: string]: string }) => ({
+      action: 'bedrock:TagResource',
+      resource: G1,
+      context: { ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(tags) },
+    });
+    expect(await decide(policies, tag({ team: 'search', env: 'prod' }))).toBe('Allowed');
+    expect(await decide(policies, tag({ owner: 'alice' }))).toBe('Allowed');
+    expect(await decide(policies, tag({ team: 'web' }))).toBe('ImplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['team'] } })).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('profiles and keys', () => {
+  test('cross-Region profile: Create and Update on the profile in every Region', async () => {
+    const { policies } = synthAdmin({ guardrailProfiles: [GuardrailProfile.fromProfileId('us.guardrail.v1:0', ['us-east-2', 'us-west-2'])] });
+    const profile = (region: string) => `arn:aws:bedrock:${region}:${ACCOUNT}:guardrail-profile/us.guardrail.v1:0`;
+    for (const region of ['us-east-1', 'us-east-2', 'us-west-2']) {
+      expect(await decide(policies, { action: 'bedrock:UpdateGuardrail', resource: profile(region) })).toBe('Allowed');
+    }
+    expect(await decide(policies, { action: 'bedrock:UpdateGuardrail', resource: profile('eu-west-1') })).toBe('ImplicitlyDenied');
+  });
+
+  test('an EncryptedGuardrailKey: the creator key permissions, in the key policy too', () => {
+    const { json } = synthAdmin({}, DEFAULT_ENV, stack => ({ encryptionKey: new EncryptedGuardrailKey(stack, 'Key') }));
+    const key = json.Resources[logicalIdOf(json, 'AWS::KMS::Key', 'Key')];
+    const creators = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'PermissionsForGuardrailsCreators');
+    expect(creators.Principal.AWS).toEqual({ 'Fn::GetAtt': [logicalIdOf(json, 'AWS::IAM::Role', 'Admin'), 'Arn'] });
+    const identity = resolveCfn(json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', 'AdminDefaultPolicy')].Properties.PolicyDocument, {
+      ...DEFAULT_ENV, attributes: { [`${logicalIdOf(json, 'AWS::KMS::Key', 'Key')}.Arn`]: 'arn:aws:kms:us-east-1:111122223333:key/k' },
+    });
+    expect(identity.Statement).toEqual([{
+      Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: 'arn:aws:kms:us-east-1:111122223333:key/k',
+    }]);
+  });
+});
+
+describe('bad input', () => {
+  const admin = (props: Partial<GuardrailAdministratorRoleProps>) => () => new GuardrailAdministratorRole(newStack(), 'Admin', { assumedBy: new iam.AccountRootPrincipal(), ...props });
+
+  test.each([
+    ['an empty list of allowed values', { requiredTags: { team: [] } }, /Test\/Admin: requiredTags\['team'\] has no allowed value.*Fix:/],
+    ['a reserved tag key', { requiredTags: { 'aws:team': ['a'] } }, /uses the reserved prefix 'aws:'/],
+    ['a malformed tag key', { requiredTags: { 'team*': ['a'] } }, /'team\*' in requiredTags is not a tag key/],
+    ['a malformed guardrail ARN', { guardrailArns: ['arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR'] }, /Test\/Admin: '.*' is not a guardrail ARN. Fix:/],
+    ['an empty guardrail list', { guardrailArns: [] }, /guardrailArns is empty/],
+    ['read-only with tag rules', { readOnly: true, requiredTags: { team: ['a'] } }, /readOnly grants only GetGuardrail and ListGuardrails/],
+  ])('%s', (_label, props, message) => {
+    expect(admin(props as Partial<GuardrailAdministratorRoleProps>)).toThrow(message);
+  });
+});
