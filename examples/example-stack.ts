@@ -1,16 +1,17 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   AgentExecutionRole,
+  EncryptedGuardrailKey,
   EnforcedGuardrail,
   FlowServiceRole,
   GuardrailEnforcedInvokerRole,
   GuardrailEnforcementPolicy,
+  GuardrailAdministratorRole,
   GuardrailProfile,
   InvokableModel,
 } from '../src';
@@ -19,17 +20,28 @@ import {
 const US_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
 
 /**
- * An application that may call Amazon Bedrock models only with its guardrail: an encrypted guardrail with
- * a cross-Region profile and a published version, an invoker role for a container, and a Lambda function
- * whose existing role gets the same enforcement; and a Bedrock agent with an action group, a knowledge base
- * and the same guardrail, run by its service role; and a Bedrock flow whose nodes (knowledge base with the
- * guardrail, prompt, Lambda function, S3 storage) get their permissions from the Flows service role.
+ * An application that may call Amazon Bedrock models only with its guardrail:
+ * - a guardrail encrypted with an EncryptedGuardrailKey, with a cross-Region profile, a published version
+ *   and guardrail administrators;
+ * - an invoker role for a container, and a Lambda function whose existing role gets the same enforcement;
+ * - a Bedrock agent with an action group, a knowledge base and the guardrail, run by its service role;
+ * - a Bedrock flow whose nodes (knowledge base with the guardrail, prompt, Lambda function, S3 storage) get
+ *   their permissions from the Flows service role.
  */
 export class ExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    const key = new kms.Key(this, 'GuardrailKey', { enableKeyRotation: true, description: 'Encrypts the guardrail' });
+    // The guardrail's customer managed key, and the people who manage guardrails: every guardrail must be
+    // tagged with an owning team.
+    const key = new EncryptedGuardrailKey(this, 'GuardrailKey');
+    new GuardrailAdministratorRole(this, 'GuardrailAdmins', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      requiredTags: { team: ['ml-platform'] },
+      guardrailProfiles: [GuardrailProfile.fromProfileId('us.guardrail.v1:0', US_REGIONS)],
+      encryptionKey: key,
+    });
+
     const guardrail = new bedrock.CfnGuardrail(this, 'Guardrail', {
       name: 'app-guardrail',
       blockedInputMessaging: 'Sorry, I cannot help with that.',
@@ -43,6 +55,7 @@ export class ExampleStack extends Stack {
       },
       kmsKeyArn: key.keyArn,
       crossRegionConfig: { guardrailProfileArn: `arn:${this.partition}:bedrock:${this.region}:${this.account}:guardrail-profile/us.guardrail.v1:0` },
+      tags: [{ key: 'team', value: 'ml-platform' }],
     });
     const version = new bedrock.CfnGuardrailVersion(this, 'GuardrailVersion', {
       guardrailIdentifier: guardrail.attrGuardrailId,

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ExampleStack } from '../examples/example-stack';
-import { DeployEnv, DEFAULT_ENV } from './sim/cfn';
+import { DeployEnv, DEFAULT_ENV, resolveCfn } from './sim/cfn';
 import { dependsOn, resourcesInCycles } from './sim/graph';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
 
@@ -126,6 +126,25 @@ describe('the example app', () => {
   test('the flow comes after its role, with no dependency cycle', () => {
     expect(dependsOn(json, 'SummaryFlow', logicalIdOf(json, 'AWS::IAM::Role', 'FlowRole'))).toBe(true);
     template.hasResourceProperties('AWS::Bedrock::Flow', { ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FlowRole'), 'Arn'] } });
+  });
+
+  test('the guardrail administrators create only tagged guardrails, cannot run inference, and may use the key', async () => {
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'GuardrailAdmins'), env);
+    const create = (team?: string) => ({
+      action: 'bedrock:CreateGuardrail', resource: '*', context: team ? { 'aws:RequestTag/team': team, 'aws:TagKeys': ['team'] } : {},
+    });
+    expect(await decide(policies, create('ml-platform'))).toBe('Allowed');
+    expect(await decide(policies, create('web'))).toBe('ExplicitlyDenied');
+    expect(await decide(policies, create())).toBe('ExplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0' }))
+      .toBe('ImplicitlyDenied');
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant']) {
+      expect(await decide(policies, { action, resource: KEY }, resolveCfn(json.Resources[logicalIdOf(json, 'AWS::KMS::Key', 'GuardrailKey')].Properties.KeyPolicy, {
+        ...env, attributes: { ...env.attributes, [`${logicalIdOf(json, 'AWS::IAM::Role', 'GuardrailAdmins')}.Arn`]: `arn:aws:iam::${DEFAULT_ENV.account}:role/admins` },
+      }))).toBe('Allowed');
+    }
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::Bedrock::Guardrail', { Tags: [{ Key: 'team', Value: 'ml-platform' }] });
   });
 
   test('snapshot', () => {

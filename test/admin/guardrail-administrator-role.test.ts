@@ -70,7 +70,8 @@ describe('required tags', () => {
   test('CreateGuardrail only with every required tag at an allowed value, even beside Allow *:*', async () => {
     const { policies } = synthAdmin({ requiredTags });
     expect(await decide(policies, create({ team: 'search', env: 'prod' }))).toBe('Allowed');
-    for (const tags of [{}, { team: 'search' }, { team: 'web', env: 'prod' }, { team: 'search', env: 'dev' }]) {
+    const wrong: Array<{ [key: string]: string }> = [{}, { team: 'search' }, { team: 'web', env: 'prod' }, { team: 'search', env: 'dev' }];
+    for (const tags of wrong) {
       expect({ tags, decision: await decide([...policies, ALLOW_ALL], create(tags)) }).toEqual({ tags, decision: 'ExplicitlyDenied' });
     }
   });
