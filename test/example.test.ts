@@ -131,7 +131,9 @@ describe('the example app', () => {
   test('the guardrail administrators create only tagged guardrails, cannot run inference, and may use the key', async () => {
     const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'GuardrailAdmins'), env);
     const create = (team?: string) => ({
-      action: 'bedrock:CreateGuardrail', resource: '*', context: team ? { 'aws:RequestTag/team': team, 'aws:TagKeys': ['team'] } : {},
+      action: 'bedrock:CreateGuardrail',
+      resource: '*',
+      context: (team ? { 'aws:RequestTag/team': team, 'aws:TagKeys': ['team'] } : {}) as { [key: string]: string | string[] },
     });
     expect(await decide(policies, create('ml-platform'))).toBe('Allowed');
     expect(await decide(policies, create('web'))).toBe('ExplicitlyDenied');
