@@ -27,6 +27,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   buildWorkflow: false,
   pullRequestTemplate: false,
 
+  // src/nag uses cdk-nag 3.x (packs are validation plugins).
+  peerDeps: ['cdk-nag@^3.0.2'],
   devDeps: [
     'aws-cdk@^2',
     // Dev-only: iam-simulate is AGPL and must never become a runtime or bundled dependency.

@@ -8,3 +8,4 @@ export * from './agent/agent-execution-role';
 export * from './flow/flow-service-role';
 export * from './key/encrypted-guardrail-key';
 export * from './admin/guardrail-administrator-role';
+export * from './nag';

@@ -1,0 +1,182 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/**
+ * Reading IAM policies out of a synthesized construct tree, for the cdk-nag rules and the enforcement
+ * aspect. Values are resolved with the stack; intrinsics that stay unresolved become `*` in text form,
+ * so a pattern check on them errs towards "could match".
+ */
+
+export type Statement = { [key: string]: any };
+export type PolicyJson = { Statement?: Statement[] };
+
+/** The two actions behind InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream. */
+export const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+export const AGENT_OR_RAG_ACTIONS = ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate'];
+export const GUARDRAIL_KEY = 'bedrock:guardrailidentifier';
+
+/** AWS managed policies that allow model inference, and those that also allow InvokeAgent/RetrieveAndGenerate. */
+const INVOKING_AWS_POLICIES = ['AmazonBedrockFullAccess', 'AmazonBedrockLimitedAccess', 'AdministratorAccess', 'PowerUserAccess'];
+const AGENT_AWS_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
+
+/** One invokable resource of each type InvokeModel authorizes, to test that a Deny covers them all. */
+const INVOKABLE_SAMPLES = [
+  'arn:aws:bedrock:us-east-1::foundation-model/m',
+  'arn:aws:bedrock:::foundation-model/m',
+  'arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.m',
+  'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/p',
+  'arn:aws:bedrock:us-east-1:111122223333:provisioned-model/p',
+  'arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/d',
+  'arn:aws:bedrock:us-east-1:111122223333:imported-model/i',
+  'arn:aws:bedrock:us-east-1:111122223333:prompt-router/r',
+  'arn:aws:bedrock:us-east-1:111122223333:default-prompt-router/r',
+];
+
+export function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A resolved value as text: intrinsics that name the partition become `aws`, any other one becomes `*`. */
+export function asText(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return String(value);
+  if (value.Ref === 'AWS::Partition') return 'aws';
+  if (Array.isArray(value['Fn::Join'])) {
+    const [sep, parts] = value['Fn::Join'];
+    return asArray(parts).map(asText).join(sep);
+  }
+  return '*';
+}
+
+/** IAM wildcard matching (`*`, `?`), case-insensitive as for actions. */
+export function wildcardMatch(pattern: string, value: string, caseInsensitive = true): boolean {
+  const re = '^' + pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';
+  return new RegExp(re, caseInsensitive ? 'i' : '').test(value);
+}
+
+/** Whether the statement's Action/NotAction covers `action`. */
+export function coversAction(statement: Statement, action: string): boolean {
+  if (statement.NotAction !== undefined) return !asArray(statement.NotAction).some(p => wildcardMatch(asText(p), action));
+  return asArray(statement.Action).some(p => wildcardMatch(asText(p), action));
+}
+
+/** The negated operators whose condition is true when the key is absent (IAM condition operators). */
+function isNegated(operator: string): boolean {
+  const base = operator.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
+  return ['StringNotEquals', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike', 'StringNotEqualsIgnoreCase'].includes(base);
+}
+
+/** The condition blocks of a statement that test bedrock:GuardrailIdentifier: [operator, values]. */
+export function guardrailConditions(statement: Statement): Array<[string, any[]]> {
+  const found: Array<[string, any[]]> = [];
+  for (const [operator, byKey] of Object.entries(statement.Condition ?? {})) {
+    for (const [key, values] of Object.entries(byKey as object)) {
+      if (key.toLowerCase() === GUARDRAIL_KEY) found.push([operator, asArray(values)]);
+    }
+  }
+  return found;
+}
+
+/**
+ * The enforcement Deny of the docs, hardened (§6.4, §6.7): denies both inference actions on every invokable
+ * resource when `bedrock:GuardrailIdentifier` is not an approved value (a negated operator).
+ */
+export function isEnforcementDeny(statement: Statement): boolean {
+  if (statement.Effect !== 'Deny' || statement.NotResource !== undefined) return false;
+  if (!INVOKE_ACTIONS.every(a => coversAction(statement, a))) return false;
+  const resources = asArray(statement.Resource).map(asText);
+  if (!INVOKABLE_SAMPLES.every(sample => resources.some(r => wildcardMatch(r, sample, false)))) return false;
+  return guardrailConditions(statement).some(([operator]) => isNegated(operator));
+}
+
+/** Whether any Allow statement lets the principal perform `action` (on some resource). */
+export function allows(docs: PolicyJson[], action: string): boolean {
+  return docs.some(doc => asArray(doc.Statement).some(s => s.Effect === 'Allow' && coversAction(s, action)));
+}
+
+/** The policies that apply to an IAM role, user or group, found in its stack. */
+export interface PrincipalPolicies {
+  readonly documents: PolicyJson[];
+  /** Names of AWS managed policies attached by ARN. */
+  readonly awsManagedPolicies: string[];
+}
+
+/** Whether `resource` is an IAM role, user or group. */
+export function isPrincipalResource(resource: IConstruct): resource is CfnResource {
+  return resource instanceof iam.CfnRole || resource instanceof iam.CfnUser || resource instanceof iam.CfnGroup;
+}
+
+function refersTo(values: any, logicalId: string): boolean {
+  return asArray(values).some(v => v && typeof v === 'object' && v.Ref === logicalId);
+}
+
+/** Every policy of a role, user or group: inline, AWS::IAM::Policy and customer managed policies of its stack, and AWS managed ones by name. */
+export function policiesOf(principal: CfnResource): PrincipalPolicies {
+  const stack = Stack.of(principal);
+  const logicalId = stack.resolve(principal.logicalId);
+  const props = stack.resolve((principal as any).cfnProperties ?? {});
+  const documents: PolicyJson[] = asArray(props.policies).map((p: any) => p.policyDocument).filter((d: any) => d);
+  const attached = asArray(props.managedPolicyArns);
+  const managedIds = new Set(attached.filter((a: any) => a && typeof a === 'object' && a.Ref).map((a: any) => a.Ref));
+  const awsManagedPolicies = attached
+    .map(a => /:iam::aws:policy\/(?:.*\/)?([A-Za-z0-9+=,.@_-]+)$/.exec(asText(a)))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(m => m[1]);
+  const property = principal instanceof iam.CfnRole ? 'roles' : principal instanceof iam.CfnUser ? 'users' : 'groups';
+  for (const c of stack.node.findAll()) {
+    if (c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) {
+      const p = stack.resolve((c as any).cfnProperties);
+      const id = stack.resolve(c.logicalId);
+      if (refersTo(p[property], logicalId) || (c instanceof iam.CfnManagedPolicy && managedIds.has(id))) {
+        if (p.policyDocument) documents.push(p.policyDocument);
+      }
+    }
+  }
+  return { documents, awsManagedPolicies };
+}
+
+/** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */
+export function canInvokeModels(policies: PrincipalPolicies): boolean {
+  return INVOKE_ACTIONS.some(a => allows(policies.documents, a))
+    || policies.awsManagedPolicies.some(name => INVOKING_AWS_POLICIES.includes(name));
+}
+
+/** The agent and RetrieveAndGenerate actions the principal may call. */
+export function agentOrRagActions(policies: PrincipalPolicies): string[] {
+  if (policies.awsManagedPolicies.some(name => AGENT_AWS_POLICIES.includes(name))) return AGENT_OR_RAG_ACTIONS;
+  return AGENT_OR_RAG_ACTIONS.filter(a => allows(policies.documents, a));
+}
+
+/** Whether the principal has the enforcement Deny in any of its policies. */
+export function hasEnforcementDeny(policies: PrincipalPolicies): boolean {
+  return policies.documents.some(doc => asArray(doc.Statement).some(isEnforcementDeny));
+}
+
+/** Whether a role can be assumed only by bedrock.amazonaws.com (agent, flow, knowledge-base service roles). */
+export function isBedrockServiceRole(principal: CfnResource): boolean {
+  if (!(principal instanceof iam.CfnRole)) return false;
+  const trust = Stack.of(principal).resolve(principal.assumeRolePolicyDocument) as PolicyJson;
+  const allows_ = asArray(trust?.Statement).filter(s => s.Effect === 'Allow');
+  return allows_.length > 0 && allows_.every(s => {
+    const principals = s.Principal;
+    if (!principals || typeof principals !== 'object') return false;
+    const keys = Object.keys(principals);
+    return keys.length === 1 && keys[0] === 'Service' && asArray(principals.Service).every((p: any) => p === 'bedrock.amazonaws.com');
+  });
+}
+
+/** Every policy document a resource carries (for rules that check statements wherever they are). */
+export function documentsOf(resource: CfnResource): PolicyJson[] {
+  const stack = Stack.of(resource);
+  if (resource instanceof iam.CfnRole || resource instanceof iam.CfnUser || resource instanceof iam.CfnGroup) {
+    const props = stack.resolve((resource as any).cfnProperties ?? {});
+    return asArray(props.policies).map((p: any) => p.policyDocument).filter((d: any) => d);
+  }
+  if (resource instanceof iam.CfnPolicy || resource instanceof iam.CfnManagedPolicy) {
+    const doc = stack.resolve(resource.policyDocument);
+    return doc ? [doc] : [];
+  }
+  return [];
+}

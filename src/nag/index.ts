@@ -1,0 +1,2 @@
+export * from './bedrock-guardrail-checks';
+export * from './enforce-guardrails';

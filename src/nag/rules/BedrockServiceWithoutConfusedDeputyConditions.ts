@@ -1,0 +1,45 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lex from 'aws-cdk-lib/aws-lex';
+import { NagRuleCompliance } from 'cdk-nag';
+import { asArray, PolicyJson } from '../analysis';
+
+const BEDROCK = 'bedrock.amazonaws.com';
+
+function namesBedrock(principal: any): boolean {
+  return principal !== null && typeof principal === 'object' && asArray(principal.Service).includes(BEDROCK);
+}
+
+function hasBothConditions(statement: any): boolean {
+  const keys = Object.values(statement.Condition ?? {}).flatMap(byKey => Object.keys(byKey as object)).map(k => k.toLowerCase());
+  return keys.includes('aws:sourceaccount') && keys.includes('aws:sourcearn');
+}
+
+function policyGuarded(doc: PolicyJson | undefined): boolean {
+  return asArray(doc?.Statement).filter(s => s.Effect === 'Allow' && namesBedrock(s.Principal)).every(hasBothConditions);
+}
+
+/**
+ * Error: a role trusted by `bedrock.amazonaws.com`, a Lambda permission or a Lex resource policy for
+ * `bedrock.amazonaws.com`, without both `aws:SourceAccount` and `aws:SourceArn` (the confused-deputy
+ * guard the Bedrock pages recommend).
+ */
+export function BedrockServiceWithoutConfusedDeputyConditions(node: CfnResource): NagRuleCompliance {
+  const stack = Stack.of(node);
+  if (node instanceof iam.CfnRole) {
+    const trust = stack.resolve(node.assumeRolePolicyDocument) as PolicyJson;
+    if (!asArray(trust?.Statement).some(s => namesBedrock(s.Principal))) return NagRuleCompliance.NOT_APPLICABLE;
+    return policyGuarded(trust) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  }
+  if (node instanceof lambda.CfnPermission) {
+    if (stack.resolve(node.principal) !== BEDROCK) return NagRuleCompliance.NOT_APPLICABLE;
+    return node.sourceAccount !== undefined && node.sourceArn !== undefined ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  }
+  if (node instanceof lex.CfnResourcePolicy) {
+    const policy = stack.resolve(node.policy) as PolicyJson;
+    if (!asArray(policy?.Statement).some(s => namesBedrock(s.Principal))) return NagRuleCompliance.NOT_APPLICABLE;
+    return policyGuarded(policy) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  }
+  return NagRuleCompliance.NOT_APPLICABLE;
+}

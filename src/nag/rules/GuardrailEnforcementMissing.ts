@@ -1,0 +1,17 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagRuleCompliance } from 'cdk-nag';
+import { canInvokeModels, hasEnforcementDeny, isBedrockServiceRole, isPrincipalResource, policiesOf } from '../analysis';
+
+/**
+ * Error: a role, user or group that may call `bedrock:InvokeModel` or `bedrock:InvokeModelWithResponseStream`
+ * (directly, through a wildcard, or through an AWS managed policy such as AmazonBedrockFullAccess) without
+ * an explicit Deny with a negated `bedrock:GuardrailIdentifier` condition over every invokable resource.
+ * Roles only `bedrock.amazonaws.com` can assume are out of scope (the documented limitation forbids the
+ * Deny there).
+ */
+export function GuardrailEnforcementMissing(node: CfnResource): NagRuleCompliance {
+  if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return NagRuleCompliance.NOT_APPLICABLE;
+  const policies = policiesOf(node);
+  if (!canInvokeModels(policies)) return NagRuleCompliance.NOT_APPLICABLE;
+  return hasEnforcementDeny(policies) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+}

@@ -1,0 +1,35 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
+import { asArray, asText, documentsOf, guardrailConditions } from '../analysis';
+
+/** A guardrail ARN, or an ARN pattern with unresolved parts (text `*`). */
+const GUARDRAIL_ARN = /^arn:[^:]+:bedrock:[^:]*:[^:]*:guardrail\/[^/]+$/;
+/** `…/guardrail/ID*`: also matches every guardrail whose ID starts with ID. */
+const PREFIX_WILDCARD = /:guardrail\/[a-z0-9]+\*$/;
+
+/**
+ * Error: a `bedrock:GuardrailIdentifier` condition that does not enforce what it seems to:
+ * - an `...IfExists` operator on an Allow (a request without a guardrail passes it);
+ * - a value ending in `/ID*` (also admits every guardrail whose ID starts the same);
+ * - a value that is not a guardrail ARN (a name or bare ID never matches the ARN in the request).
+ *
+ * One finding per problem, so each can be acknowledged on its own.
+ */
+export function IneffectiveGuardrailCondition(node: CfnResource): NagRuleCompliance | NagRuleFindings {
+  const findings = new Set<string>();
+  let checked = false;
+  for (const doc of documentsOf(node)) {
+    for (const statement of asArray(doc.Statement)) {
+      for (const [operator, values] of guardrailConditions(statement)) {
+        checked = true;
+        if (statement.Effect === 'Allow' && operator.endsWith('IfExists')) findings.add(`IfExistsOnAllow::${operator}`);
+        for (const value of values.map(asText)) {
+          if (PREFIX_WILDCARD.test(value)) findings.add(`PrefixWildcard::${value}`);
+          else if (!GUARDRAIL_ARN.test(value)) findings.add(`NotAGuardrailArn::${value}`);
+        }
+      }
+    }
+  }
+  if (findings.size > 0) return [...findings];
+  return checked ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NOT_APPLICABLE;
+}

@@ -1,0 +1,25 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
+import { asArray, asText, documentsOf } from '../analysis';
+
+/**
+ * Actions that some documents name but IAM does not know. InvokeModel and Converse need
+ * `bedrock:InvokeModel`; InvokeModelWithResponseStream and ConverseStream need
+ * `bedrock:InvokeModelWithResponseStream` (§1.1 of the reference).
+ */
+const NONEXISTENT = ['bedrock:invokemodelwithguardrail', 'bedrock:converse', 'bedrock:conversestream'];
+
+/** Error: a policy names an action that does not exist, so that statement grants or denies nothing. */
+export function NonexistentBedrockAction(node: CfnResource): NagRuleCompliance | NagRuleFindings {
+  const docs = documentsOf(node);
+  if (docs.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+  const findings = new Set<string>();
+  for (const doc of docs) {
+    for (const statement of asArray(doc.Statement)) {
+      for (const action of [...asArray(statement.Action), ...asArray(statement.NotAction)].map(asText)) {
+        if (NONEXISTENT.includes(action.toLowerCase())) findings.add(action);
+      }
+    }
+  }
+  return findings.size > 0 ? [...findings] : NagRuleCompliance.COMPLIANT;
+}

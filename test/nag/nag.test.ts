@@ -1,0 +1,266 @@
+import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as bedrock from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lex from 'aws-cdk-lib/aws-lex';
+import {
+  AgentExecutionRole,
+  BedrockGuardrailChecks,
+  EnforcedGuardrail,
+  EnforceGuardrails,
+  FlowServiceRole,
+  GuardrailEnforcedInvokerRole,
+  GuardrailEnforcementPolicy,
+  GuardrailVersion,
+  InvokableModel,
+} from '../../src';
+import { DEFAULT_ENV } from '../sim/cfn';
+import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
+
+const G1 = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/abc123`;
+const HAIKU_ARN = 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0';
+const guardrail = () => EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1));
+
+function newStack() {
+  const app = new App();
+  return { app, stack: new Stack(app, 'Test', { env: { account: DEFAULT_ENV.account, region: 'us-east-1' } }) };
+}
+
+/** The pack's findings for a scope: rule id (with any finding) -> construct paths. */
+function findings(app: App): { [rule: string]: string[] } {
+  const report = new BedrockGuardrailChecks().validateScope(app);
+  const out: { [rule: string]: string[] } = {};
+  for (const v of report.violations) out[v.ruleName] = v.violatingResources.map(r => r.constructPath ?? '');
+  return out;
+}
+
+function appRole(stack: Stack, id = 'App') {
+  return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+}
+
+describe('GuardrailEnforcementMissing', () => {
+  const rule = 'BedrockGuardrail-GuardrailEnforcementMissing';
+
+  test('Noncompliance 1: an Allow with only a StringEquals condition, as users write it today', () => {
+    const { app, stack } = newStack();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({
+      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` } },
+    }));
+    expect(findings(app)[rule]).toEqual(['Test/App/Resource']);
+  });
+
+  test('Noncompliance 2: bedrock:* on *', () => {
+    const { app, stack } = newStack();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    expect(findings(app)[rule]).toEqual(['Test/App/Resource']);
+  });
+
+  test('Noncompliance 3: AmazonBedrockFullAccess attached by ARN, on a user', () => {
+    const { app, stack } = newStack();
+    new iam.User(stack, 'Dev', { managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockFullAccess')] });
+    expect(findings(app)[rule]).toEqual(['Test/Dev/Resource']);
+  });
+
+  test('Noncompliance 4: the docs\' Example 1 verbatim, whose Deny covers only foundation-model/* (profiles stay open)', () => {
+    const { app, stack } = newStack();
+    const role = appRole(stack);
+    const condition = (op: string) => ({ [op]: { 'bedrock:GuardrailIdentifier': `${G1}:1` } });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['arn:aws:bedrock:us-east-1::foundation-model/*'], conditions: condition('StringEquals') }));
+    role.addToPolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY, actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'], resources: ['arn:aws:bedrock:us-east-1::foundation-model/*'], conditions: condition('StringNotEquals'),
+    }));
+    expect(findings(app)[rule]).toEqual(['Test/App/Resource']);
+  });
+
+  test('Noncompliance 5: a customer managed policy and a Deny without a condition key elsewhere', () => {
+    const { app, stack } = newStack();
+    const group = new iam.Group(stack, 'Team');
+    new iam.ManagedPolicy(stack, 'Invoke', { groups: [group], statements: [new iam.PolicyStatement({ actions: ['bedrock:Invoke*'], resources: ['*'] })] });
+    expect(findings(app)[rule]).toEqual(['Test/Team/Resource']);
+  });
+
+  test('Compliance: every construct of this library, and roles that cannot invoke', () => {
+    const { app, stack } = newStack();
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [guardrail()], models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+    });
+    const fnRole = appRole(stack, 'FnRole');
+    fnRole.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+    new GuardrailEnforcementPolicy(stack, 'Enforcement', { guardrails: [guardrail()], models: [InvokableModel.allFoundationModels()], roles: [fnRole] });
+    new AgentExecutionRole(stack, 'Agent', { models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')] });
+    new FlowServiceRole(stack, 'Flow', { models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')] });
+    appRole(stack, 'Unrelated').addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(findings(app)).toEqual({});
+  });
+});
+
+describe('IneffectiveGuardrailCondition', () => {
+  const rule = 'BedrockGuardrail-IneffectiveGuardrailCondition';
+  const withCondition = (operator: string, value: string, effect = iam.Effect.ALLOW) => {
+    const { app, stack } = newStack();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({
+      effect, actions: ['bedrock:InvokeModel'], resources: ['*'], conditions: { [operator]: { 'bedrock:GuardrailIdentifier': value } },
+    }));
+    return findings(app);
+  };
+
+  test('Noncompliance 1: IfExists on an Allow', () => {
+    expect(withCondition('StringEqualsIfExists', `${G1}:1`)[`${rule}[IfExistsOnAllow::StringEqualsIfExists]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+  });
+
+  test('Noncompliance 2: /ID* (the docs\' "any version" pattern)', () => {
+    expect(withCondition('ArnLike', `${G1}*`)[`${rule}[PrefixWildcard::${G1}*]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+  });
+
+  test('Noncompliance 3: a guardrail name or bare ID, as in the blog post', () => {
+    expect(withCondition('StringEquals', 'G-HR-Compliance')[`${rule}[NotAGuardrailArn::G-HR-Compliance]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+    expect(withCondition('StringNotEquals', 'abc123', iam.Effect.DENY)[`${rule}[NotAGuardrailArn::abc123]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+  });
+
+  test('Compliance: ARN, ARN:N, ARN:* and IfExists on a Deny', () => {
+    expect(withCondition('StringLike', `${G1}:*`)[rule]).toBeUndefined();
+    expect(Object.keys(withCondition('StringNotEqualsIfExists', `${G1}:1`, iam.Effect.DENY)).filter(k => k.startsWith(rule))).toEqual([]);
+  });
+});
+
+describe('NonexistentBedrockAction', () => {
+  const rule = 'BedrockGuardrail-NonexistentBedrockAction';
+
+  test('Noncompliance 1: the blog post\'s invented action and Converse', () => {
+    const { app, stack } = newStack();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModelWithGuardrail', 'bedrock:Converse'], resources: ['*'] }));
+    const f = findings(app);
+    expect(f[`${rule}[bedrock:InvokeModelWithGuardrail]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+    expect(f[`${rule}[bedrock:Converse]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+  });
+
+  test('Compliance: real actions', () => {
+    const { app, stack } = newStack();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:ApplyGuardrail'], resources: [G1] }));
+    expect(Object.keys(findings(app)).filter(k => k.startsWith(rule))).toEqual([]);
+  });
+});
+
+describe('BedrockServiceWithoutConfusedDeputyConditions', () => {
+  const rule = 'BedrockGuardrail-BedrockServiceWithoutConfusedDeputyConditions';
+
+  test('Noncompliance 1: a role trusted by Bedrock without conditions, or with only one', () => {
+    const { app, stack } = newStack();
+    new iam.Role(stack, 'Bare', { assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com') });
+    new iam.Role(stack, 'Half', { assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': '111122223333' } } }) });
+    expect(findings(app)[rule]).toEqual(['Test/Bare/Resource', 'Test/Half/Resource']);
+  });
+
+  test('Noncompliance 2: a Lambda permission and a Lex resource policy for Bedrock without them', () => {
+    const { app, stack } = newStack();
+    const fn = lambda.Function.fromFunctionArn(stack, 'Fn', `arn:aws:lambda:us-east-1:${DEFAULT_ENV.account}:function:f`);
+    new lambda.CfnPermission(stack, 'Perm', { action: 'lambda:InvokeFunction', functionName: fn.functionArn, principal: 'bedrock.amazonaws.com', sourceAccount: DEFAULT_ENV.account });
+    new lex.CfnResourcePolicy(stack, 'LexPolicy', {
+      resourceArn: `arn:aws:lex:us-east-1:${DEFAULT_ENV.account}:bot-alias/BOT1234567/ALIAS12345`,
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'bedrock.amazonaws.com' }, Action: 'lex:RecognizeUtterance', Resource: '*' }] },
+    });
+    expect(findings(app)[rule]).toEqual(['Test/Perm', 'Test/LexPolicy']);
+  });
+
+  test('Compliance: the agent and flow roles and their resource policies', () => {
+    const { app, stack } = newStack();
+    const agent = new AgentExecutionRole(stack, 'Agent', { models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')] });
+    const flow = new FlowServiceRole(stack, 'Flow', { models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')] });
+    const fn = lambda.Function.fromFunctionArn(stack, 'Fn', `arn:aws:lambda:us-east-1:${DEFAULT_ENV.account}:function:f`);
+    agent.allowActionGroupInvocation(fn);
+    flow.allowLegacyFunctionInvocation(fn);
+    flow.allowLegacyLexInvocation(new lex.CfnBotAlias(stack, 'Alias', { botId: 'BOT1234567', botAliasName: 'prod' }));
+    expect(findings(app)[rule]).toBeUndefined();
+  });
+});
+
+describe('EnforcedPrincipalCallsAgentOrRag', () => {
+  const rule = 'BedrockGuardrail-EnforcedPrincipalCallsAgentOrRag';
+
+  test('Noncompliance 1: an invoker role that also gets InvokeAgent', () => {
+    const { app, stack } = newStack();
+    const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [guardrail()], models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] }));
+    expect(findings(app)[`${rule}[bedrock:InvokeAgent]`]).toEqual(['Test/Invoker/Resource']);
+  });
+
+  test('Compliance: an invoker role alone', () => {
+    const { app, stack } = newStack();
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [guardrail()], models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+    });
+    expect(findings(app)).toEqual({});
+  });
+});
+
+describe('GuardrailWithoutCustomerManagedKey and AgentWithoutGuardrail', () => {
+  test('Noncompliance: a guardrail without KmsKeyArn, an agent without guardrailConfiguration; Compliance with them', () => {
+    const { app, stack } = newStack();
+    const props = {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    };
+    new bedrock.CfnGuardrail(stack, 'Plain', props);
+    new bedrock.CfnGuardrail(stack, 'Encrypted', { ...props, kmsKeyArn: `arn:aws:kms:us-east-1:${DEFAULT_ENV.account}:key/k` });
+    new bedrock.CfnAgent(stack, 'Unguarded', { agentName: 'a' });
+    new bedrock.CfnAgent(stack, 'Guarded', { agentName: 'b', guardrailConfiguration: { guardrailIdentifier: 'abc123', guardrailVersion: '1' } });
+    const f = findings(app);
+    expect(f['BedrockGuardrail-GuardrailWithoutCustomerManagedKey']).toEqual(['Test/Plain']);
+    expect(f['BedrockGuardrail-AgentWithoutGuardrail']).toEqual(['Test/Unguarded']);
+  });
+});
+
+describe('as a validation plugin', () => {
+  test('an error fails the synth; an acknowledgement with a reason lets it pass, one finding at a time', () => {
+    const { app, stack } = newStack();
+    Validations.of(app).addPlugins(new BedrockGuardrailChecks(app));
+    const role = appRole(stack);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModelWithGuardrail', 'bedrock:Converse'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/Acknowledge with 'BedrockGuardrail::BedrockGuardrail-NonexistentBedrockAction\[bedrock:Converse\]'/);
+
+    const second = newStack();
+    Validations.of(second.app).addPlugins(new BedrockGuardrailChecks(second.app));
+    const role2 = appRole(second.stack);
+    role2.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModelWithGuardrail'], resources: ['*'] }));
+    Validations.of(role2).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-NonexistentBedrockAction[bedrock:InvokeModelWithGuardrail]', reason: 'Kept to show the rule' } as any);
+    expect(() => second.app.synth()).not.toThrow();
+  });
+});
+
+describe('EnforceGuardrails aspect', () => {
+  test('adds the enforcement to principals that can invoke, so the rule passes and unguarded calls are denied', async () => {
+    const { app, stack } = newStack();
+    const role = appRole(stack);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    new iam.User(stack, 'Dev', { managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockFullAccess')] });
+    const untouched = appRole(stack, 'Storage');
+    untouched.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    const agent = new AgentExecutionRole(stack, 'Agent', { models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')] });
+    Aspects.of(app).add(new EnforceGuardrails({ guardrails: [guardrail()] }));
+
+    const json = Template.fromStack(stack).toJSON();
+    expect(findings(app)['BedrockGuardrail-GuardrailEnforcementMissing']).toBeUndefined();
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'App'));
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: HAIKU_ARN, context: { 'bedrock:GuardrailIdentifier': `${G1}:1` } })).toBe('Allowed');
+    expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:InvokeModel', resource: HAIKU_ARN })).toBe('ExplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:ApplyGuardrail', resource: G1 })).toBe('Allowed');
+
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasInfo('/Test/App', Match.stringLikeRegexp('EnforceGuardrails'));
+    annotations.hasInfo('/Test/Dev', Match.stringLikeRegexp('EnforceGuardrails'));
+    expect(annotations.findInfo('/Test/Storage', Match.anyValue())).toEqual([]);
+    expect(annotations.findInfo(`/${agent.node.path}`, Match.anyValue())).toEqual([]);
+    expect(JSON.stringify(json.Resources[logicalIdOf(json, 'AWS::IAM::Role', 'Agent')])).not.toContain('Deny');
+  });
+
+  test('needs at least one guardrail', () => {
+    expect(() => new EnforceGuardrails({ guardrails: [] })).toThrow(/EnforceGuardrails: guardrails is empty/);
+  });
+});
