@@ -1,7 +1,11 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExampleStack } from './example-stack';
+import { BedrockGuardrailChecks } from '../src';
 
 const app = new App();
+// Check the whole app at synth: this library's rules and the AWS Solutions rules.
+Validations.of(app).addPlugins(new BedrockGuardrailChecks(app), new AwsSolutionsChecks(app));
 new ExampleStack(app, 'BedrockGuardrailIamExample', {
   // The example's guardrail and inference profiles are the US ones, so the Region is fixed.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: 'us-east-1' },

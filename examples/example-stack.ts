@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -35,11 +35,16 @@ export class ExampleStack extends Stack {
     // The guardrail's customer managed key, and the people who manage guardrails: every guardrail must be
     // tagged with an owning team.
     const key = new EncryptedGuardrailKey(this, 'GuardrailKey');
-    new GuardrailAdministratorRole(this, 'GuardrailAdmins', {
+    const admins = new GuardrailAdministratorRole(this, 'GuardrailAdmins', {
       assumedBy: new iam.AccountRootPrincipal(),
       requiredTags: { team: ['ml-platform'] },
       guardrailProfiles: [GuardrailProfile.fromProfileId('us.guardrail.v1:0', US_REGIONS)],
       encryptionKey: key,
+    });
+    acknowledge(admins, {
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]': 'CreateGuardrail has no required resource type and ListGuardrails is a list: IAM grants them only on *. Creation is limited by the required tags.',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:us-east-1:<AWS::AccountId>:guardrail/*]':
+        'Administrators manage every guardrail of the account in this Region; changes are limited to guardrails with the required tags.',
     });
 
     const guardrail = new bedrock.CfnGuardrail(this, 'Guardrail', {
@@ -85,6 +90,7 @@ export class ExampleStack extends Stack {
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
     });
+    acknowledgeBasicExecutionRole(fn);
     new GuardrailEnforcementPolicy(this, 'SummarizerEnforcement', {
       guardrails: [approved],
       models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
@@ -98,11 +104,13 @@ export class ExampleStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
     });
+    acknowledge(schemas, { 'AwsSolutions::AwsSolutions-S1': 'Example bucket for agent schemas; a real app sends server access logs to its logging bucket.' });
     const ordersFn = new lambda.Function(this, 'OrdersActionGroup', {
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async (event) => ({ messageVersion: "1.0", response: {} });'),
     });
+    acknowledgeBasicExecutionRole(ordersFn);
     const knowledgeBase = bedrock.CfnKnowledgeBase.fromKnowledgeBaseId(this, 'ProductDocs', 'KB12345678');
     const agentModel = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
     const agentRole = new AgentExecutionRole(this, 'AgentRole', {
@@ -148,11 +156,13 @@ export class ExampleStack extends Stack {
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async (event) => event.node.inputs[0].value;'),
     });
+    acknowledgeBasicExecutionRole(enrichFn);
     const summaries = new s3.Bucket(this, 'Summaries', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
     });
+    acknowledge(summaries, { 'AwsSolutions::AwsSolutions-S1': 'Example output bucket; a real app sends server access logs to its logging bucket.' });
     const flowRole = new FlowServiceRole(this, 'FlowRole', {
       models: [InvokableModel.foundationModel(haiku)],
       prompts: [prompt],
@@ -160,6 +170,10 @@ export class ExampleStack extends Stack {
       guardrails: [approved],
       functions: [enrichFn],
       outputBuckets: [{ bucket: summaries, keyPrefix: 'summaries/' }],
+    });
+    acknowledge(flowRole, {
+      'AwsSolutions::AwsSolutions-IAM5[Resource::<SummarizePrompt>:*]': 'The prompt node renders a version of this one prompt (prompt/ID:N); the wildcard is the version number only.',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::<Summaries97D24110.Arn>/summaries/*]': 'The storage node writes objects under the summaries/ prefix of this one bucket.',
     });
     const data = (source: string, sourceOutput: string, target: string, targetInput: string) => ({
       name: `${source}To${target}${targetInput}`,
@@ -224,4 +238,17 @@ export class ExampleStack extends Stack {
       },
     });
   }
+}
+
+/** Acknowledges cdk-nag findings on a construct, each with its reason. */
+function acknowledge(scope: Construct, reasons: { [id: string]: string }) {
+  for (const [id, reason] of Object.entries(reasons)) Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** Lambda functions of the example log with the AWS managed basic execution policy. */
+function acknowledgeBasicExecutionRole(fn: lambda.Function) {
+  acknowledge(fn.role!, {
+    'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+      'CloudWatch Logs permissions of an example function; the AWS managed policy is the documented default.',
+  });
 }

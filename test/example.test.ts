@@ -1,6 +1,8 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExampleStack } from '../examples/example-stack';
+import { BedrockGuardrailChecks } from '../src';
 import { DeployEnv, DEFAULT_ENV, resolveCfn } from './sim/cfn';
 import { dependsOn, resourcesInCycles } from './sim/graph';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
@@ -147,6 +149,25 @@ describe('the example app', () => {
     }
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::Bedrock::Guardrail', { Tags: [{ Key: 'team', Value: 'ml-platform' }] });
+  });
+
+  test('this library\'s rules find nothing in the example, with no acknowledgement', () => {
+    expect(new BedrockGuardrailChecks().validateScope(stack).violations).toEqual([]);
+  });
+
+  test('with BedrockGuardrailChecks and AwsSolutionsChecks registered, the app synthesizes: every other finding is acknowledged with a reason', () => {
+    const app = new App();
+    Validations.of(app).addPlugins(new BedrockGuardrailChecks(app), new AwsSolutionsChecks(app));
+    const checked = new ExampleStack(app, 'Checked', { env: { region: 'us-east-1' } });
+    expect(() => app.synth()).not.toThrow();
+    const acknowledgements = checked.node.findAll().flatMap(c => c.node.metadata.filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY));
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const entry of acknowledgements) {
+      for (const [id, reason] of Object.entries(entry.data as { [id: string]: string })) {
+        expect(id).toMatch(/^AwsSolutions::/);
+        expect(reason.length).toBeGreaterThan(30);
+      }
+    }
   });
 
   test('snapshot', () => {

@@ -50,6 +50,16 @@ export function asText(value: any): string {
   return '*';
 }
 
+const PSEUDO_PARAMETERS = ['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'AWS::URLSuffix'];
+
+/** Whether a resolved value is known up to pseudo parameters (no reference to a resource or parameter). */
+export function isKnown(value: any): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (typeof value.Ref === 'string') return PSEUDO_PARAMETERS.includes(value.Ref);
+  if (Array.isArray(value['Fn::Join'])) return asArray(value['Fn::Join'][1]).every(isKnown);
+  return false;
+}
+
 /** IAM wildcard matching (`*`, `?`), case-insensitive as for actions. */
 export function wildcardMatch(pattern: string, value: string, caseInsensitive = true): boolean {
   const re = '^' + pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';

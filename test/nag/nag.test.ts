@@ -120,6 +120,23 @@ describe('IneffectiveGuardrailCondition', () => {
     expect(withCondition('StringNotEquals', 'abc123', iam.Effect.DENY)[`${rule}[NotAGuardrailArn::abc123]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
   });
 
+  test('Compliance: values built from a guardrail version resource are not read as names', () => {
+    const { app, stack } = newStack();
+    const g = new bedrock.CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      kmsKeyArn: `arn:aws:kms:us-east-1:${DEFAULT_ENV.account}:key/k`,
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [EnforcedGuardrail.fromGuardrailVersion(new bedrock.CfnGuardrailVersion(stack, 'V', { guardrailIdentifier: g.attrGuardrailId })), EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.ANY)],
+      models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+    });
+    expect(findings(app)).toEqual({});
+  });
+
   test('Compliance: ARN, ARN:N, ARN:* and IfExists on a Deny', () => {
     expect(withCondition('StringLike', `${G1}:*`)[rule]).toBeUndefined();
     expect(Object.keys(withCondition('StringNotEqualsIfExists', `${G1}:1`, iam.Effect.DENY)).filter(k => k.startsWith(rule))).toEqual([]);

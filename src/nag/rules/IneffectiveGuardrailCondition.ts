@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
-import { asArray, asText, documentsOf, guardrailConditions } from '../analysis';
+import { asArray, asText, documentsOf, guardrailConditions, isKnown } from '../analysis';
 
 /** A guardrail ARN, or an ARN pattern with unresolved parts (text `*`). */
 const GUARDRAIL_ARN = /^arn:[^:]+:bedrock:[^:]*:[^:]*:guardrail\/[^/]+$/;
@@ -11,7 +11,8 @@ const PREFIX_WILDCARD = /:guardrail\/[a-z0-9]+\*$/;
  * Error: a `bedrock:GuardrailIdentifier` condition that does not enforce what it seems to:
  * - an `...IfExists` operator on an Allow (a request without a guardrail passes it);
  * - a value ending in `/ID*` (also admits every guardrail whose ID starts the same);
- * - a value that is not a guardrail ARN (a name or bare ID never matches the ARN in the request).
+ * - a value that is not a guardrail ARN (a name or bare ID never matches the ARN in the request); values
+ *   built from references to other resources cannot be read at synth and are not checked.
  *
  * One finding per problem, so each can be acknowledged on its own.
  */
@@ -23,9 +24,11 @@ export function IneffectiveGuardrailCondition(node: CfnResource): NagRuleComplia
       for (const [operator, values] of guardrailConditions(statement)) {
         checked = true;
         if (statement.Effect === 'Allow' && operator.endsWith('IfExists')) findings.add(`IfExistsOnAllow::${operator}`);
-        for (const value of values.map(asText)) {
+        for (const raw of values) {
+          const value = asText(raw);
           if (PREFIX_WILDCARD.test(value)) findings.add(`PrefixWildcard::${value}`);
-          else if (!GUARDRAIL_ARN.test(value)) findings.add(`NotAGuardrailArn::${value}`);
+          // A value built from references (a guardrail resource's ARN) is checked where it is made.
+          else if (isKnown(raw) && !GUARDRAIL_ARN.test(value)) findings.add(`NotAGuardrailArn::${value}`);
         }
       }
     }
