@@ -19,61 +19,64 @@ interface RuleSpec {
   readonly rule: (node: CfnResource) => NagRuleCompliance | NagRuleFindings;
 }
 
-/** The rules of the pack, in the order of the README's table. */
+/**
+ * The rules of the pack, in the order of the README's table. `info` (shown with every finding) says what
+ * was found and the fix; `explanation` (shown in verbose mode) says why it matters.
+ */
 const RULES: RuleSpec[] = [
   {
     id: 'GuardrailEnforcementMissing',
     level: NagMessageLevel.ERROR,
     rule: GuardrailEnforcementMissing,
-    info: 'This IAM principal can call Amazon Bedrock models (InvokeModel, InvokeModelWithResponseStream, so Converse too) without an approved guardrail.',
-    explanation: 'Only an explicit Deny with a negated bedrock:GuardrailIdentifier condition over every invokable resource makes a guardrail mandatory; an Allow with a condition is reopened by any other Allow. '
+    info: 'This IAM principal can call Amazon Bedrock models (InvokeModel, InvokeModelWithResponseStream, so Converse too) without an approved guardrail. '
       + 'Fix: use GuardrailEnforcedInvokerRole, attach a GuardrailEnforcementPolicy, or add the EnforceGuardrails aspect.',
+    explanation: 'Only an explicit Deny with a negated bedrock:GuardrailIdentifier condition over every invokable resource makes a guardrail mandatory: '
+      + 'an Allow with a condition is reopened by any other Allow, and a Deny on foundation-model/* leaves inference profiles and other models open.',
   },
   {
     id: 'IneffectiveGuardrailCondition',
     level: NagMessageLevel.ERROR,
     rule: IneffectiveGuardrailCondition,
-    info: 'A bedrock:GuardrailIdentifier condition does not enforce what it seems to.',
-    explanation: 'An ...IfExists operator on an Allow lets requests without a guardrail through; a value ending in /ID* also matches every guardrail whose ID starts the same (use ["…/ID", "…/ID:*"]); '
-      + 'the key holds the guardrail ARN (ARN or ARN:version), so a name or bare ID never matches. Fix: build the condition with EnforcedGuardrail and GuardrailVersion.',
+    info: 'A bedrock:GuardrailIdentifier condition does not enforce what it seems to. Fix: build the condition with EnforcedGuardrail and GuardrailVersion.',
+    explanation: 'An ...IfExists operator on an Allow lets requests without a guardrail through; a value ending in /ID* also matches every guardrail whose ID starts the same '
+      + '(use ["…/ID", "…/ID:*"]); the key holds the guardrail ARN (ARN or ARN:version), so a name or bare ID never matches.',
   },
   {
     id: 'NonexistentBedrockAction',
     level: NagMessageLevel.ERROR,
     rule: NonexistentBedrockAction,
-    info: 'A policy names a Bedrock action that does not exist, so its statement allows or denies nothing.',
-    explanation: 'There is no bedrock:InvokeModelWithGuardrail, bedrock:Converse or bedrock:ConverseStream action. Fix: use bedrock:InvokeModel (InvokeModel, Converse) and '
-      + 'bedrock:InvokeModelWithResponseStream (streaming, ConverseStream), with a bedrock:GuardrailIdentifier condition for enforcement.',
+    info: 'A policy names a Bedrock action that does not exist, so its statement allows or denies nothing. '
+      + 'Fix: use bedrock:InvokeModel (InvokeModel, Converse) and bedrock:InvokeModelWithResponseStream (streaming, ConverseStream).',
+    explanation: 'There is no bedrock:InvokeModelWithGuardrail, bedrock:Converse or bedrock:ConverseStream action; guardrail enforcement is a bedrock:GuardrailIdentifier condition on the two inference actions.',
   },
   {
     id: 'BedrockServiceWithoutConfusedDeputyConditions',
     level: NagMessageLevel.ERROR,
     rule: BedrockServiceWithoutConfusedDeputyConditions,
-    info: 'A trust policy, Lambda permission or Lex resource policy for bedrock.amazonaws.com lacks aws:SourceAccount or aws:SourceArn.',
-    explanation: 'Without both conditions, Bedrock acting for another account or resource could use it (confused deputy). '
+    info: 'A trust policy, Lambda permission or Lex resource policy for bedrock.amazonaws.com lacks aws:SourceAccount or aws:SourceArn. '
       + 'Fix: use AgentExecutionRole or FlowServiceRole (and their allowActionGroupInvocation / allowLegacy* methods), or add both conditions.',
+    explanation: 'Without both conditions, Bedrock acting for another account or another resource could use the role or function (confused deputy).',
   },
   {
     id: 'EnforcedPrincipalCallsAgentOrRag',
     level: NagMessageLevel.WARN,
     rule: EnforcedPrincipalCallsAgentOrRag,
-    info: 'A guardrail-enforced principal can also call bedrock:InvokeAgent or bedrock:RetrieveAndGenerate.',
-    explanation: 'These APIs call models on the caller\'s behalf, partly without a guardrail, so the enforcement Deny makes them fail with AccessDenied (documented limitation). '
-      + 'Fix: call them from a separate role without the enforcement.',
+    info: 'A guardrail-enforced principal can also call bedrock:InvokeAgent or bedrock:RetrieveAndGenerate. Fix: call them from a separate role without the enforcement.',
+    explanation: 'These APIs call models on the caller\'s behalf, partly without a guardrail, so the enforcement Deny makes them fail with AccessDenied (documented limitation).',
   },
   {
     id: 'GuardrailWithoutCustomerManagedKey',
     level: NagMessageLevel.WARN,
     rule: GuardrailWithoutCustomerManagedKey,
-    info: 'The guardrail has no KmsKeyArn, so it is encrypted with an AWS owned key.',
-    explanation: 'A customer managed key lets you control and audit who can use the guardrail. Fix: set kmsKeyArn to an EncryptedGuardrailKey.',
+    info: 'The guardrail has no KmsKeyArn, so it is encrypted with an AWS owned key. Fix: set kmsKeyArn to an EncryptedGuardrailKey.',
+    explanation: 'A customer managed key lets you control and audit who can read and use the guardrail.',
   },
   {
     id: 'AgentWithoutGuardrail',
     level: NagMessageLevel.WARN,
     rule: AgentWithoutGuardrail,
-    info: 'The agent has no guardrail configuration.',
-    explanation: 'An agent service role cannot carry the guardrail enforcement (documented limitation), so the agent\'s guardrailConfiguration is what applies a guardrail. Fix: set guardrailConfiguration.',
+    info: 'The agent has no guardrail configuration. Fix: set guardrailConfiguration.',
+    explanation: 'An agent service role cannot carry guardrail enforcement (documented limitation), so the agent\'s guardrailConfiguration is what applies a guardrail.',
   },
 ];
 

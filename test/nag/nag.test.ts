@@ -42,6 +42,14 @@ function appRole(stack: Stack, id = 'App') {
 describe('GuardrailEnforcementMissing', () => {
   const rule = 'BedrockGuardrail-GuardrailEnforcementMissing';
 
+  test('every finding says what was found and the fix, without verbose mode', () => {
+    const { app, stack } = newStack();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:*', 'bedrock:Converse'], resources: ['*'] }));
+    const violations = new BedrockGuardrailChecks().validateScope(app).violations;
+    expect(violations.length).toBeGreaterThanOrEqual(2);
+    for (const v of violations) expect(v.description).toMatch(/\. Fix: .+/);
+  });
+
   test('Noncompliance 1: an Allow with only a StringEquals condition, as users write it today', () => {
     const { app, stack } = newStack();
     appRole(stack).addToPolicy(new iam.PolicyStatement({
