@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { markInlinePermissions } from '../private/inline-roles';
+import { checkRoleQuotas } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import {
@@ -177,6 +178,7 @@ export class AgentExecutionRole extends iam.Role {
     });
     self = this;
     markInlinePermissions(this);
+    this.node.addValidation({ validate: () => checkRoleQuotas(this, 'fewer models or destination Regions, or fewer knowledge bases, schemas and collaborators per role') });
     this.agentArns = agentArns;
     this.permissions = permissions;
     this.modelGrants = [];

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { markInlinePermissions } from '../private/inline-roles';
+import { checkRoleQuotas } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import { BEDROCK_SERVICE, bedrockServicePrincipal, knowledgeBaseRetrieveStatement } from '../statements/agent';
@@ -209,6 +210,7 @@ export class FlowServiceRole extends iam.Role {
     });
     self = this;
     markInlinePermissions(this);
+    this.node.addValidation({ validate: () => checkRoleQuotas(this, 'fewer models, prompts or resources per flow role, or one role per flow') });
     this.flowArns = flowArns;
     this.permissions = permissions;
     this.modelGrants = [];

@@ -5,6 +5,7 @@ import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
 import { isBroadAwsManagedPolicy, limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
+import { checkRoleQuotas } from '../private/policy-size';
 
 /** The name of the inline policy that carries the enforcement. */
 const ENFORCEMENT_POLICY_NAME = 'GuardrailEnforcement';
@@ -64,6 +65,10 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     (props.managedPolicies ?? []).forEach(p => this.checkManagedPolicy(p));
     enforcement.attach(this, props.guardrails, props.models);
     this.node.addValidation({ validate: () => this.warnAboutLimitations() });
+    this.node.addValidation({
+      validate: () => checkRoleQuotas(this, 'grant InvokableModel.allFoundationModels() instead of many models, list fewer guardrails or destination Regions, '
+        + 'or split the models across several roles'),
+    });
   }
 
   /** The approved guardrails. */

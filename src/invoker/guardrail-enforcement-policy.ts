@@ -5,6 +5,7 @@ import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
+import { checkManagedPolicyQuota } from '../private/policy-size';
 
 /**
  * Properties of a GuardrailEnforcementPolicy.
@@ -95,6 +96,10 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
     props.users?.forEach(u => this.attachToUser(u));
     props.groups?.forEach(g => this.attachToGroup(g));
     this.node.addValidation({ validate: () => this.warnAboutLimitations() });
+    this.node.addValidation({
+      validate: () => checkManagedPolicyQuota(this, 'grant InvokableModel.allFoundationModels() instead of many models, or split the models across several '
+        + 'GuardrailEnforcementPolicy (each carries the complete Deny)'),
+    });
   }
 
   /** The approved guardrails. */

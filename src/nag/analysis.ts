@@ -108,7 +108,10 @@ export function allows(docs: PolicyJson[], action: string): boolean {
 
 /** The policies that apply to an IAM role, user or group, found in its stack. */
 export interface PrincipalPolicies {
+  /** Every document: inline ones first, then customer managed ones. */
   readonly documents: PolicyJson[];
+  /** The inline documents: the principal's own and those of AWS::IAM::Policy resources attached to it. */
+  readonly inline: PolicyJson[];
   /** Names of AWS managed policies attached by ARN. */
   readonly awsManagedPolicies: string[];
 }
@@ -127,7 +130,8 @@ export function policiesOf(principal: CfnResource): PrincipalPolicies {
   const stack = Stack.of(principal);
   const logicalId = stack.resolve(principal.logicalId);
   const props = stack.resolve((principal as any).cfnProperties ?? {});
-  const documents: PolicyJson[] = asArray(props.policies).map((p: any) => p.policyDocument).filter((d: any) => d);
+  const inline: PolicyJson[] = asArray(props.policies).map((p: any) => p.policyDocument).filter((d: any) => d);
+  const managed: PolicyJson[] = [];
   const attached = asArray(props.managedPolicyArns);
   const managedIds = new Set(attached.filter((a: any) => a && typeof a === 'object' && a.Ref).map((a: any) => a.Ref));
   const awsManagedPolicies = attached
@@ -139,12 +143,12 @@ export function policiesOf(principal: CfnResource): PrincipalPolicies {
     if (c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) {
       const p = stack.resolve((c as any).cfnProperties);
       const id = stack.resolve(c.logicalId);
-      if (refersTo(p[property], logicalId) || (c instanceof iam.CfnManagedPolicy && managedIds.has(id))) {
-        if (p.policyDocument) documents.push(p.policyDocument);
-      }
+      if (!p.policyDocument) continue;
+      if (c instanceof iam.CfnPolicy && refersTo(p[property], logicalId)) inline.push(p.policyDocument);
+      if (c instanceof iam.CfnManagedPolicy && (refersTo(p[property], logicalId) || managedIds.has(id))) managed.push(p.policyDocument);
     }
   }
-  return { documents, awsManagedPolicies };
+  return { documents: [...inline, ...managed], inline, awsManagedPolicies };
 }
 
 /** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */

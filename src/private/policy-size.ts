@@ -1,0 +1,83 @@
+import { Annotations, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { asArray, policiesOf, PolicyJson } from '../nag/analysis';
+
+/**
+ * IAM's default quotas on policy size, in characters of the policy without white space ("IAM and AWS STS
+ * quotas"): all inline policies of a role together, one customer managed policy, a role's trust policy.
+ */
+export const ROLE_INLINE_QUOTA = 10240;
+export const MANAGED_POLICY_QUOTA = 6144;
+export const TRUST_POLICY_QUOTA = 2048;
+const WARN_AT = 0.9;
+
+/** Deploy-time values are estimated high, so a template that passes here fits once deployed. */
+const PSEUDO_LENGTHS: { [name: string]: number } = {
+  'AWS::Partition': 'aws-us-gov'.length,
+  'AWS::Region': 'ap-southeast-7'.length,
+  'AWS::AccountId': 12,
+  'AWS::URLSuffix': 'amazonaws.com.cn'.length,
+};
+/** An attribute or reference of another resource (an ARN, an ID) whose value is not known at synth. */
+const UNKNOWN_VALUE_LENGTH = 128;
+
+/** The text a resolved value stands for, with intrinsics replaced by placeholders of their estimated length. */
+function concrete(value: any): any {
+  if (Array.isArray(value)) return value.map(concrete);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return 'x'.repeat(estimateLength(value));
+  const out: any = {};
+  for (const k of keys) out[k] = concrete(value[k]);
+  return out;
+}
+
+function estimateLength(intrinsic: any): number {
+  if (typeof intrinsic === 'string') return intrinsic.length;
+  if (typeof intrinsic.Ref === 'string') return PSEUDO_LENGTHS[intrinsic.Ref] ?? UNKNOWN_VALUE_LENGTH;
+  if (Array.isArray(intrinsic['Fn::Join'])) {
+    const [sep, parts] = intrinsic['Fn::Join'];
+    const list = asArray(parts);
+    return list.reduce((n: number, p: any) => n + estimateLength(p), 0) + Math.max(0, list.length - 1) * String(sep).length;
+  }
+  return UNKNOWN_VALUE_LENGTH;
+}
+
+/** The characters IAM counts for a resolved policy document (JSON without white space), estimated high for tokens. */
+export function policySize(resolved: PolicyJson | undefined): number {
+  return resolved === undefined ? 0 : JSON.stringify(concrete(resolved)).length;
+}
+
+/**
+ * The quota check of a role: every inline policy of the role together (its own and attached
+ * AWS::IAM::Policy resources) against 10,240 characters, its trust policy against 2,048. Returns error
+ * messages over the quota; adds a warning at 90 %.
+ */
+export function checkRoleQuotas(role: iam.Role, fix: string): string[] {
+  const cfn = role.node.defaultChild as iam.CfnRole;
+  const stack = Stack.of(role);
+  const inline = policiesOf(cfn).inline.reduce((n, doc) => n + policySize(doc), 0);
+  const trust = policySize(stack.resolve(cfn.assumeRolePolicyDocument));
+  return [
+    ...checkOne(role, 'the inline policies of the role', inline, ROLE_INLINE_QUOTA, fix),
+    ...checkOne(role, 'the trust policy of the role', trust, TRUST_POLICY_QUOTA, 'fewer agent or flow IDs, or none (every agent or flow of the account)'),
+  ];
+}
+
+/** The quota check of a customer managed policy: 6,144 characters. */
+export function checkManagedPolicyQuota(policy: iam.ManagedPolicy, fix: string): string[] {
+  const size = policySize(Stack.of(policy).resolve(policy.document));
+  return checkOne(policy, 'the managed policy', size, MANAGED_POLICY_QUOTA, fix);
+}
+
+function checkOne(scope: IConstruct, what: string, size: number, quota: number, fix: string): string[] {
+  if (size > quota) {
+    return [`${what} would be about ${size} characters, over IAM's quota of ${quota}, so CloudFormation would fail at deploy. Fix: ${fix}.`];
+  }
+  if (size > quota * WARN_AT) {
+    Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:policyNearQuota',
+      `${what} is about ${size} characters, ${Math.round((size / quota) * 100)} % of IAM's quota of ${quota}. Fix before it grows: ${fix}.`);
+  }
+  return [];
+}
