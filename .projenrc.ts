@@ -45,14 +45,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts', '.projenrc.ts'],
+    include: ['examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts'],
     exclude: ['lib', 'dist', 'examples/cdk.out'],
     compilerOptions: {},
   },
   // One project for every linted file (src, test, examples, .projenrc.ts): tsconfig.dev.json.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples'],
+    devdirs: ['test', 'examples', 'bench'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -65,7 +65,7 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // ts-jest transpiles without type checks: type-check tests, examples and sources before running them.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
-project.npmignore?.exclude('examples/', '.ci/');
+project.npmignore?.exclude('examples/', 'bench/', '.ci/');
 
 // Synthesize the example app (every public construct) with the CDK CLI.
 project.addTask('synth:example', {
@@ -78,6 +78,13 @@ project.addTask('synth:example', {
       exec: 'node -e "const m=require(\'./examples/cdk.out/manifest.json\');for(const [k,a] of Object.entries(m.artifacts)){if(a.type===\'aws:cloudformation:stack\')console.log(\'Template of stack \'+k+\': examples/cdk.out/\'+a.properties.templateFile)}"',
     },
   ],
+});
+
+// Synth-time benchmark of the library against hand-written statements (not a test: timings are noisy).
+project.addTask('bench', {
+  description: 'Synthesize apps of 1, 10, 100 and 1,000 guardrail-enforced roles, library vs hand-written; pass --sizes and --runs to change',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/bench.ts',
+  receiveArgs: true,
 });
 
 project.synth();

@@ -1,0 +1,133 @@
+/**
+ * Synth-time benchmark: apps of N guardrail-enforced roles built with this library, side by side with the
+ * same statements written by hand with plain aws-cdk-lib.
+ *
+ *   npx projen bench                      # sizes 1, 10, 100, 1000; 5 runs each
+ *   npx projen bench -- --sizes 1 --runs 1
+ *
+ * Timings are noisy (this is not a test); the median of the runs is reported.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
+import { policySize } from '../src/private/policy-size';
+
+const ACCOUNT = '111122223333';
+const REGION = 'us-east-1';
+const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
+const guardrailArn = (i: number) => `arn:aws:bedrock:${REGION}:${ACCOUNT}:guardrail/guard${String(i).padStart(7, '0')}`;
+
+/** The AWS docs' Example 1 (one guardrail at version 1, foundation models), as published. */
+const DOCS_EXAMPLE_1 = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'InvokeFoundationModelStatement1',
+      Effect: 'Allow',
+      Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      Resource: [`arn:aws:bedrock:${REGION}::foundation-model/*`],
+      Condition: { StringEquals: { 'bedrock:GuardrailIdentifier': `${guardrailArn(0)}:1` } },
+    },
+    {
+      Sid: 'InvokeFoundationModelStatement2',
+      Effect: 'Deny',
+      Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      Resource: [`arn:aws:bedrock:${REGION}::foundation-model/*`],
+      Condition: { StringNotEquals: { 'bedrock:GuardrailIdentifier': `${guardrailArn(0)}:1` } },
+    },
+    { Sid: 'ApplyGuardrail', Effect: 'Allow', Action: ['bedrock:ApplyGuardrail'], Resource: [guardrailArn(0)] },
+  ],
+};
+
+type Variant = 'library' | 'hand-written';
+
+/** CloudFormation allows 500 resources per stack: large apps spread their roles over stacks of 250. */
+const ROLES_PER_STACK = 250;
+
+function buildApp(variant: Variant, roles: number, outdir: string): App {
+  const app = new App({ outdir });
+  let stack!: Stack;
+  for (let i = 0; i < roles; i++) {
+    if (i % ROLES_PER_STACK === 0) stack = new Stack(app, `Bench${i / ROLES_PER_STACK}`, { env: { account: ACCOUNT, region: REGION } });
+    const assumedBy = new iam.ServicePrincipal('lambda.amazonaws.com');
+    if (variant === 'library') {
+      new GuardrailEnforcedInvokerRole(stack, `Role${i}`, {
+        assumedBy,
+        guardrails: [EnforcedGuardrail.fromArn(guardrailArn(i), GuardrailVersion.numbered(1))],
+        models: [InvokableModel.foundationModel(MODEL)],
+      });
+    } else {
+      const value = `${guardrailArn(i)}:1`;
+      const actions = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+      new iam.Role(stack, `Role${i}`, {
+        assumedBy,
+        inlinePolicies: {
+          GuardrailEnforcement: new iam.PolicyDocument({
+            statements: [
+              new iam.PolicyStatement({ actions, resources: [`arn:${stack.partition}:bedrock:${REGION}::foundation-model/${MODEL}`], conditions: { StringEquals: { 'bedrock:GuardrailIdentifier': value } } }),
+              new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources: ['*'], conditions: { StringNotEquals: { 'bedrock:GuardrailIdentifier': value } } }),
+              new iam.PolicyStatement({ actions: ['bedrock:ApplyGuardrail'], resources: [guardrailArn(i)] }),
+            ],
+          }),
+        },
+      });
+    }
+  }
+  return app;
+}
+
+function synthOnce(variant: Variant, roles: number) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  const start = process.hrtime.bigint();
+  const assembly = buildApp(variant, roles, outdir).synth();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const stacks = assembly.stacks;
+  const template = JSON.parse(fs.readFileSync(stacks[0].templateFullPath, 'utf8'));
+  const bytes = stacks.reduce((n, s) => n + fs.statSync(s.templateFullPath).size, 0);
+  const firstRole = Object.values(template.Resources as { [id: string]: any }).find(r => r.Type === 'AWS::IAM::Role');
+  const policyChars = policySize(resolvePartition(firstRole.Properties.Policies[0].PolicyDocument));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return { ms, bytes, policyChars };
+}
+
+/** The partition as deployed in the commercial partition (the policy size IAM would count there). */
+function resolvePartition(value: any): any {
+  if (Array.isArray(value)) return value.map(resolvePartition);
+  if (value === null || typeof value !== 'object') return value;
+  if (value.Ref === 'AWS::Partition') return 'aws';
+  if (Array.isArray(value['Fn::Join'])) return resolvePartition(value['Fn::Join'][1]).join(value['Fn::Join'][0]);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolvePartition(v)]));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function argument(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const sizes = argument('sizes', '1,10,100,1000').split(',').map(Number);
+const runs = Number(argument('runs', '5'));
+console.log(`Synth benchmark: ${runs} run(s) per size, median; Node ${process.version}, ${os.cpus().length} CPUs`);
+console.log('| roles | library ms | hand-written ms | ratio | library template bytes | hand-written template bytes | policy chars per role (library / hand-written) |');
+console.log('|---|---|---|---|---|---|---|');
+for (const size of sizes) {
+  const results: { [v: string]: ReturnType<typeof synthOnce>[] } = { 'library': [], 'hand-written': [] };
+  // Warm up: the first synths of a process pay for loading modules and for compiling aws-cdk-lib's
+  // CloudFormation validator (WebAssembly, several seconds), whichever variant runs first.
+  for (const v of ['library', 'hand-written', 'library', 'hand-written'] as Variant[]) synthOnce(v, size);
+  for (let r = 0; r < runs; r++) {
+    // Alternate the order so that neither variant always runs on a warmer process.
+    const order: Variant[] = r % 2 === 0 ? ['library', 'hand-written'] : ['hand-written', 'library'];
+    for (const v of order) results[v].push(synthOnce(v, size));
+  }
+  const lib = median(results.library.map(x => x.ms));
+  const hand = median(results['hand-written'].map(x => x.ms));
+  console.log(`| ${size} | ${lib.toFixed(0)} | ${hand.toFixed(0)} | ${(lib / hand).toFixed(2)} | ${results.library[0].bytes} | ${results['hand-written'][0].bytes} | ${results.library[0].policyChars} / ${results['hand-written'][0].policyChars} |`);
+}
+const ours = synthOnce('library', 1).policyChars;
+const docs = JSON.stringify(DOCS_EXAMPLE_1).length;
+console.log(`\nOne guardrail, one model: the library's policy is ${ours} characters; the AWS docs' Example 1 is ${docs} (${ours <= docs ? 'not longer' : 'longer'}).`);
