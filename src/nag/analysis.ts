@@ -72,10 +72,14 @@ export function coversAction(statement: Statement, action: string): boolean {
   return asArray(statement.Action).some(p => wildcardMatch(asText(p), action));
 }
 
-/** The negated operators whose condition is true when the key is absent (IAM condition operators). */
+/**
+ * The negated operators whose condition is true when the key is absent (IAM condition operators), so that a
+ * request without a guardrail is denied. Set operators are not: with ForAnyValue an absent key makes the
+ * condition false.
+ */
 function isNegated(operator: string): boolean {
-  const base = operator.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
-  return ['StringNotEquals', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike', 'StringNotEqualsIgnoreCase'].includes(base);
+  if (operator.includes(':')) return false;
+  return ['StringNotEquals', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike', 'StringNotEqualsIgnoreCase'].includes(operator.replace(/IfExists$/, ''));
 }
 
 /** The condition blocks of a statement that test bedrock:GuardrailIdentifier: [operator, values]. */
@@ -98,7 +102,11 @@ export function isEnforcementDeny(statement: Statement): boolean {
   if (!INVOKE_ACTIONS.every(a => coversAction(statement, a))) return false;
   const resources = asArray(statement.Resource).map(asText);
   if (!INVOKABLE_SAMPLES.every(sample => resources.some(r => wildcardMatch(r, sample, false)))) return false;
-  return guardrailConditions(statement).some(([operator]) => isNegated(operator));
+  // Any other condition key narrows the Deny (for example to one Region), so it no longer covers every request.
+  const keys = Object.values(statement.Condition ?? {}).flatMap(byKey => Object.keys(byKey as object));
+  if (keys.some(k => k.toLowerCase() !== GUARDRAIL_KEY)) return false;
+  const conditions = guardrailConditions(statement);
+  return conditions.length > 0 && conditions.every(([operator]) => isNegated(operator));
 }
 
 /** Whether any Allow statement lets the principal perform `action` (on some resource). */

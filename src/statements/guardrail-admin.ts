@@ -59,6 +59,8 @@ export function guardrailAdminStatements(options: {
   }
   // The blog's intent, done correctly: one Deny per required tag, so any missing or other value denies
   // creation, and changes to guardrails without the tags are denied, whatever else the role may hold.
+  // Re-tagging is denied too: a guardrail that carries a required tag at another value (another team's)
+  // cannot be given an allowed value and then changed, and required tags cannot be removed.
   Object.entries(options.requiredTags).forEach(([key, values], i) => {
     statements.push(new iam.PolicyStatement({
       sid: `DenyCreateGuardrailWithoutRequiredTag${i + 1}`,
@@ -72,7 +74,24 @@ export function guardrailAdminStatements(options: {
       actions: GUARDRAIL_CHANGE_ACTIONS,
       resources: options.guardrailArns,
       conditions: { StringNotEquals: { [`aws:ResourceTag/${key}`]: values } },
+    }), new iam.PolicyStatement({
+      sid: `DenyRetagGuardrailWithOtherRequiredTag${i + 1}`,
+      effect: iam.Effect.DENY,
+      actions: ['bedrock:TagResource'],
+      resources: options.guardrailArns,
+      // The tag is on the guardrail (Null false) with a value that is not allowed.
+      conditions: { Null: { [`aws:ResourceTag/${key}`]: 'false' }, StringNotEquals: { [`aws:ResourceTag/${key}`]: values } },
     }));
   });
+  const keys = Object.keys(options.requiredTags);
+  if (keys.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyRemoveRequiredTags',
+      effect: iam.Effect.DENY,
+      actions: ['bedrock:UntagResource'],
+      resources: options.guardrailArns,
+      conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': keys } },
+    }));
+  }
   return statements;
 }

@@ -85,6 +85,22 @@ describe('required tags', () => {
     }
   });
 
+  test('another team\'s guardrail cannot be re-tagged and then changed; required tags cannot be removed', async () => {
+    const { policies } = synthAdmin({ requiredTags });
+    const retag = {
+      action: 'bedrock:TagResource',
+      resource: G1,
+      context: { 'aws:ResourceTag/team': 'web', 'aws:ResourceTag/env': 'prod', 'aws:RequestTag/team': 'search', 'aws:TagKeys': ['team'] },
+    };
+    expect(await decide([...policies, ALLOW_ALL], retag)).toBe('ExplicitlyDenied');
+    expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['team'], 'aws:ResourceTag/team': 'search' } }))
+      .toBe('ExplicitlyDenied');
+    // Tagging a guardrail of this team (or a new one, which has no tags yet) stays allowed.
+    expect(await decide(policies, { ...retag, context: { ...retag.context, 'aws:ResourceTag/team': 'ml-platform' } })).toBe('Allowed');
+    expect(await decide(policies, { action: 'bedrock:TagResource', resource: G1, context: { 'aws:RequestTag/team': 'search', 'aws:RequestTag/env': 'prod', 'aws:TagKeys': ['team', 'env'] } }))
+      .toBe('Allowed');
+  });
+
   test('TagResource (needed to create with tags) keeps required tags at allowed values', async () => {
     const { policies } = synthAdmin({ requiredTags });
     const tag = (tags: { [key: string]: string }) => ({
@@ -95,7 +111,7 @@ describe('required tags', () => {
     expect(await decide(policies, tag({ team: 'search', env: 'prod' }))).toBe('Allowed');
     expect(await decide(policies, tag({ owner: 'alice' }))).toBe('Allowed');
     expect(await decide(policies, tag({ team: 'web' }))).toBe('ImplicitlyDenied');
-    expect(await decide(policies, { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['team'] } })).toBe('ImplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['team'] } })).toBe('ExplicitlyDenied');
   });
 });
 

@@ -90,6 +90,20 @@ describe('GuardrailEnforcementMissing', () => {
     expect(findings(app)[rule]).toEqual(['Test/Team/Resource']);
   });
 
+  test('Noncompliance 6: a Deny that does not enforce (ForAnyValue, or narrowed by another condition)', () => {
+    const actions = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+    for (const conditions of [
+      { 'ForAnyValue:StringNotEquals': { 'bedrock:GuardrailIdentifier': `${G1}:1` } },
+      { StringNotEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` }, StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+    ]) {
+      const { app, stack } = newStack();
+      const role = appRole(stack);
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+      role.addToPolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources: ['*'], conditions }));
+      expect({ conditions, found: findings(app)[rule] }).toEqual({ conditions, found: ['Test/App/Resource'] });
+    }
+  });
+
   test('Compliance: every construct of this library, and roles that cannot invoke', () => {
     const { app, stack } = newStack();
     new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
@@ -121,6 +135,13 @@ describe('IneffectiveGuardrailCondition', () => {
 
   test('Noncompliance 2: /ID* (the docs\' "any version" pattern)', () => {
     expect(withCondition('ArnLike', `${G1}*`)[`${rule}[PrefixWildcard::${G1}*]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+  });
+
+  test('Noncompliance 4: ARNs with a guardrail name instead of the ID (the blog post\'s examples)', () => {
+    const named = 'arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR-Compliance';
+    expect(withCondition('StringEquals', named)[`${rule}[NotAGuardrailArn::${named}]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+    const prefix = 'arn:aws:bedrock:us-east-1:111122223333:guardrail/G-Dev-Environment*';
+    expect(withCondition('ArnLike', prefix)[`${rule}[PrefixWildcard::${prefix}]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
   });
 
   test('Noncompliance 3: a guardrail name or bare ID, as in the blog post', () => {

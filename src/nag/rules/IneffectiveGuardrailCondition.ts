@@ -2,10 +2,13 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
 import { asArray, asText, documentsOf, guardrailConditions, isKnown } from '../analysis';
 
-/** A guardrail ARN, or an ARN pattern with unresolved parts (text `*`). */
-const GUARDRAIL_ARN = /^arn:[^:]+:bedrock:[^:]*:[^:]*:guardrail\/[^/]+$/;
+/**
+ * A guardrail ARN, optionally with a version or `:*`: the ID is lowercase letters and digits (a name such as
+ * `G-HR-Compliance` never appears in an ARN), or `*` where a part is not known at synth.
+ */
+const GUARDRAIL_ARN = /^arn:[^:]+:bedrock:[^:]*:[^:]*:guardrail\/([a-z0-9]+|\*)(:([0-9]+|\*))?$/;
 /** `…/guardrail/ID*`: also matches every guardrail whose ID starts with ID. */
-const PREFIX_WILDCARD = /:guardrail\/[a-z0-9]+\*$/;
+const PREFIX_WILDCARD = /:guardrail\/[^:/*]+\*$/;
 
 /**
  * Error: a `bedrock:GuardrailIdentifier` condition that does not enforce what it seems to:
