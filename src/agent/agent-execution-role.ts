@@ -13,6 +13,7 @@ import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '.
 import { constructError } from '../private/validation';
 import {
   actionGroupSchemaStatement,
+  agentGetGuardrailStatement,
   agentKeyStatement,
   agentModelStatements,
   bedrockServicePrincipal,
@@ -75,7 +76,8 @@ export interface AgentExecutionRoleProps {
 
   /**
    * The guardrail attached to the agent: `bedrock:ApplyGuardrail` on it (and its guardrail profile in
-   * every Region), and `kms:Decrypt` on its key when it has one.
+   * every Region), `kms:Decrypt` on its key when it has one, and `bedrock:GetGuardrail` on it when it has a
+   * cross-Region guardrail profile.
    *
    * No `bedrock:GuardrailIdentifier` enforcement is put on this role: the documented limitation is that
    * the agent's own model calls would then fail.
@@ -271,7 +273,7 @@ export class AgentExecutionRole extends iam.Role {
   public allowActionGroupInvocation(fn: lambda.IFunction, agent?: bedrockRefs.IAgentRef): lambda.CfnPermission {
     const stack = Stack.of(this);
     const sourceArn = agent?.agentRef.agentArn ?? `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/*`;
-    return bedrockLambdaPermission(this, `ActionGroupInvoke${++this.actionGroupPermissions}`, fn, sourceArn);
+    return bedrockLambdaPermission(this, ++this.actionGroupPermissions, fn, sourceArn);
   }
 
   private statements(): iam.PolicyStatement[] {
@@ -284,6 +286,7 @@ export class AgentExecutionRole extends iam.Role {
       statements.push(applyGuardrailStatement([this.guardrail]));
       const decrypt = guardrailKeyDecryptStatement([this.guardrail]);
       if (decrypt !== undefined) statements.push(decrypt);
+      if (this.guardrail.hasProfile) statements.push(agentGetGuardrailStatement([this.guardrail.guardrailArn]));
     }
     if (this.collaboratorArns.length > 0) statements.push(collaboratorStatement(this.collaboratorArns));
     if (this.encryptionKeyArn !== undefined) statements.push(agentKeyStatement(this.encryptionKeyArn, this.agentArns));

@@ -8,7 +8,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs, aws_lex as lexRefs } fr
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
-import { markInlinePermissions } from '../private/inline-roles';
+import { markInlinePermissions, mayNameInKeyPolicy } from '../private/inline-roles';
 import { checkRoleQuotas } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
@@ -319,8 +319,14 @@ export class FlowServiceRole extends iam.Role {
     for (const caller of callers) {
       caller.grantPrincipal.addToPrincipalPolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns));
     }
-    const principals = callers.map(c => c.grantPrincipal);
-    const added = key.addToResourcePolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns, { principals }));
+    const named = callers.map(c => c.grantPrincipal).filter(p => mayNameInKeyPolicy(p));
+    const inline = callers.map(c => c.grantPrincipal).filter(p => !mayNameInKeyPolicy(p));
+    if (inline.length > 0) {
+      Annotations.of(this).addInfo(`${inline.map(p => p.toString()).join(', ')} not named in the key policy of ${key.node.path}: `
+        + 'their permissions are inline and may name the key, so a key-policy statement would make a dependency cycle. The key\'s policy must delegate to IAM (the default).');
+    }
+    if (named.length === 0) return;
+    const added = key.addToResourcePolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns, { principals: named }));
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:flowKeyPolicyNotUpdated',
         `The key ${key.node.path} is imported, so its key policy could not be changed. `
@@ -336,7 +342,7 @@ export class FlowServiceRole extends iam.Role {
    * the stack's Region when no flow is given.
    */
   public allowLegacyFunctionInvocation(fn: lambda.IFunction, flow?: bedrockRefs.IFlowRef): lambda.CfnPermission {
-    return bedrockLambdaPermission(this, `LegacyFlowInvoke${++this.legacyPermissions}`, fn, this.legacySourceArn(flow));
+    return bedrockLambdaPermission(this, ++this.legacyPermissions, fn, this.legacySourceArn(flow));
   }
 
   /**

@@ -44,6 +44,8 @@ export interface BoundGuardrail {
   /** The guardrail ARN and any guardrail-profile ARNs, for bedrock:ApplyGuardrail. */
   readonly applyGuardrailArns: string[];
   readonly keyArn?: string;
+  /** Whether the guardrail has a cross-Region guardrail profile. */
+  readonly hasProfile: boolean;
 }
 
 /**
@@ -177,6 +179,7 @@ export class EnforcedGuardrail {
       conditionValues: this.version._conditionValues(this.guardrailArn),
       applyGuardrailArns: [this.guardrailArn, ...(this.guardrailProfile?._arns(scope, sourceRegion) ?? [])],
       keyArn: this.encryptionKeyArn,
+      hasProfile: this.guardrailProfile !== undefined,
     };
   }
 
@@ -195,10 +198,12 @@ export class EnforcedGuardrail {
         + 'Fix: create the guardrail (or a copy) in this account, or deploy this role to the guardrail\'s account.');
     }
     if (comparison === TokenComparison.ONE_UNRESOLVED || comparison === TokenComparison.BOTH_UNRESOLVED) {
+      const which = account !== undefined && !Token.isUnresolved(account) ? `in account ${account}`
+        : !Token.isUnresolved(this.guardrailArn) ? this.guardrailArn : '(its ARN is not known until deploy)';
       Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailAccountUnverified',
-        `Cannot check at synth that the guardrail ${account === undefined ? this.guardrailArn : `in account ${account}`} is in this stack's account (an account is not known until deploy). `
+        `Cannot check at synth that the guardrail ${which} is in this stack's account (an account is not known until deploy). `
         + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '
-        + 'Fix: give the stack an explicit env.account, or use a guardrail ARN with a literal account.');
+        + 'Fix: give the stack an explicit env.account, use a guardrail ARN with a literal account, or pass a guardrail resource to EnforcedGuardrail.fromGuardrail.');
     }
   }
 }

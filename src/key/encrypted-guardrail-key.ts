@@ -1,8 +1,8 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { holdsPermissionsInline } from '../private/inline-roles';
+import { mayNameInKeyPolicy } from '../private/inline-roles';
 import { guardrailKeyActions, guardrailKeyPolicyStatement } from '../statements/guardrail-key';
 
 /**
@@ -79,7 +79,7 @@ export class EncryptedGuardrailKey extends kms.Key {
     // The identity statement has no Sid: a principal may be granted several keys in one policy.
     const grant = iam.Grant.addToPrincipal({ grantee, actions: guardrailKeyActions(role), resourceArns: [this.keyArn] });
     const principal = grantee.grantPrincipal;
-    if (Construct.isConstruct(principal) && holdsPermissionsInline(principal) && Stack.of(principal) === Stack.of(this)) {
+    if (!mayNameInKeyPolicy(principal)) {
       // The role's inline policy names this key; naming the role in the key policy would be a cycle.
       if (this.customPolicy) {
         throw new Error(`${this.node.path}: ${principal.toString()} keeps its permissions inline, so naming it in this key's custom policy would make a dependency cycle. `

@@ -24,7 +24,9 @@ export interface EnforceGuardrailsProps {
  * policy. The principal's own Allows still decide which models it may call.
  *
  * Roles that only `bedrock.amazonaws.com` can assume (agent, flow and knowledge-base service roles) are
- * skipped: the documented limitation forbids the Deny there. Each principal changed gets an info message.
+ * skipped: the documented limitation forbids the Deny there. Each principal changed gets an info message;
+ * an L1 principal (`CfnRole`, `CfnUser`, `CfnGroup` without an L2 around it) gets a warning instead, as
+ * there is no policy to add to.
  *
  * @example
  * Aspects.of(app).add(new EnforceGuardrails({ guardrails: [EnforcedGuardrail.fromArn(arn, GuardrailVersion.numbered(1))] }));
@@ -41,10 +43,15 @@ export class EnforceGuardrails implements IAspect {
 
   public visit(node: IConstruct): void {
     if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return;
-    const owner = node.node.scope;
-    if (!(owner instanceof iam.Role || owner instanceof iam.User || owner instanceof iam.Group)) return;
     const policies = policiesOf(node);
     if (!canInvokeModels(policies) || hasEnforcementDeny(policies)) return;
+    const owner = node.node.scope;
+    if (!(owner instanceof iam.Role || owner instanceof iam.User || owner instanceof iam.Group)) {
+      Annotations.of(node).addWarningV2('cdk-bedrock-guardrail-iam:enforceGuardrailsSkippedL1',
+        'EnforceGuardrails cannot add statements to this L1 principal (it has no iam.Role, iam.User or iam.Group around it), and it can run Bedrock inference without a guardrail. '
+        + 'Fix: attach a GuardrailEnforcementPolicy to it, or define it with iam.Role / GuardrailEnforcedInvokerRole.');
+      return;
+    }
     const bound = this.guardrails.map(g => g._bind(owner));
     owner.addToPrincipalPolicy(inferenceDenyStatement(guardrailConditions(bound)));
     owner.addToPrincipalPolicy(applyGuardrailStatement(bound));

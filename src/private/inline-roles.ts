@@ -1,4 +1,4 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 
 /**
  * Roles of this library that hold all their permissions inline (in the role resource itself). A key policy
@@ -12,4 +12,13 @@ export function markInlinePermissions(role: IConstruct) {
 
 export function holdsPermissionsInline(construct: IConstruct): boolean {
   return inlineRoles.has(construct);
+}
+
+/**
+ * Whether a key policy may name `principal`. A role of this library keeps its permissions inline, and they
+ * may name the key, so naming it back in the key policy would be a dependency cycle (within a stack, or
+ * between two stacks). Such roles rely on their identity statement and a key policy that delegates to IAM.
+ */
+export function mayNameInKeyPolicy(principal: unknown): boolean {
+  return !(Construct.isConstruct(principal) && holdsPermissionsInline(principal));
 }

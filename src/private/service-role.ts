@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Names, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
@@ -18,7 +18,12 @@ export function serviceSourceArns(scope: Construct, path: string, resourceType: 
     throw new Error(`${path}: ${prop} is empty, so nothing could assume the role. Fix: omit ${prop} to allow every ${resourceType} of the account, or list ${resourceType} IDs.`);
   }
   const stack = Stack.of(scope);
-  return (ids ?? ['*']).map(id => {
+  return (ids ?? ['*']).map((id, i) => {
+    // A resource of this stack (the agent or flow itself) refers to this role, so its ID here is a cycle.
+    if (Tokenization.reverseString(id).tokens.some(t => t instanceof Reference && Stack.of(t.target) === stack)) {
+      throw new Error(`${path}: ${prop}[${i}] refers to a resource of this stack, but that ${resourceType} refers to this role, so the template would have a dependency cycle. `
+        + `Fix: omit ${prop} (every ${resourceType} of the account may assume the role), or give the literal IDs once the ${resourceType}s exist.`);
+    }
     if (id !== '*' && !Token.isUnresolved(id) && !RESOURCE_ID.test(id)) {
       throw new Error(`${path}: '${id}' in ${prop} is not ${resourceType === 'agent' ? 'an' : 'a'} ${resourceType} ID. Fix: use the 10-character ID of the ${resourceType} (letters and digits), for example 'AB12CD34EF'.`);
     }
@@ -48,15 +53,16 @@ export class InlinePermissions {
 
 /**
  * A Lambda resource-based permission for `bedrock.amazonaws.com`, only with `aws:SourceAccount` of the
- * stack and `aws:SourceArn` matching `sourceArn` (§3 "Lambda resource-based policy for action groups";
- * the legacy Flows policy, §10 errata 003-1).
+ * role's stack and `aws:SourceArn` matching `sourceArn` (§3 "Lambda resource-based policy for action
+ * groups"; the legacy Flows policy, §10 errata 003-1). It is created with the function, as
+ * `IFunction.addPermission` does, so that a function in another stack than the role makes no cycle.
  */
-export function bedrockLambdaPermission(scope: Construct, id: string, fn: lambda.IFunction, sourceArn: string): lambda.CfnPermission {
-  return new lambda.CfnPermission(scope, id, {
+export function bedrockLambdaPermission(role: Construct, n: number, fn: lambda.IFunction, sourceArn: string): lambda.CfnPermission {
+  return new lambda.CfnPermission(fn, `InvokedByBedrock${Names.nodeUniqueId(role.node)}${n}`, {
     action: 'lambda:InvokeFunction',
     functionName: fn.functionArn,
     principal: BEDROCK_SERVICE,
-    sourceAccount: Stack.of(scope).account,
+    sourceAccount: Stack.of(role).account,
     sourceArn,
   });
 }

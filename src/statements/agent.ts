@@ -111,6 +111,19 @@ export function thirdPartyKnowledgeBaseStatement(secretArns: string[]): iam.Poli
   });
 }
 
+/**
+ * [AP]/[AAR]: an agent whose guardrail uses a cross-Region guardrail profile also needs
+ * `bedrock:GetGuardrail` on the guardrail.
+ */
+export function agentGetGuardrailStatement(guardrailArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AgentGetGuardrail',
+    effect: iam.Effect.ALLOW,
+    actions: ['bedrock:GetGuardrail'],
+    resources: unique(guardrailArns),
+  });
+}
+
 /** [AP] multi-agent collaboration (supervisor): `GetAgentAlias` and `InvokeAgent` on collaborator aliases. */
 export function collaboratorStatement(aliasArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({

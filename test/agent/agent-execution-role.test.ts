@@ -195,6 +195,11 @@ describe('action groups, knowledge bases, collaborators', () => {
     expect(await decide(g.policies, { action: 'bedrock:ApplyGuardrail', resource: `arn:aws:bedrock:us-east-2:${ACCOUNT}:guardrail-profile/us.guardrail.v1:0` })).toBe('Allowed');
     expect(await decide(g.policies, { action: 'kms:Decrypt', resource: KEY_ARN }, ROOT_KEY_POLICY)).toBe('Allowed');
     expect(await decide(g.policies, { action: 'kms:GenerateDataKey', resource: KEY_ARN }, ROOT_KEY_POLICY)).toBe('ImplicitlyDenied');
+    // A guardrail with a cross-Region profile: the agent also reads it (GetGuardrail), on that guardrail only.
+    expect(await decide(g.policies, { action: 'bedrock:GetGuardrail', resource: G1 })).toBe('Allowed');
+    expect(await decide(g.policies, { action: 'bedrock:GetGuardrail', resource: G1.replace('abc123', 'zzz999') })).toBe('ImplicitlyDenied');
+    const noProfile = synthAgentRole({ guardrail: EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(2)) });
+    expect(await decide(noProfile.policies, { action: 'bedrock:GetGuardrail', resource: G1 })).toBe('ImplicitlyDenied');
   });
 
   test('agent CMK: GenerateDataKey and Decrypt only for this account\'s agents\' encryption context', () => {

@@ -306,6 +306,17 @@ describe('EnforceGuardrails aspect', () => {
     expect(JSON.stringify(json.Resources[logicalIdOf(json, 'AWS::IAM::Role', 'Agent')])).not.toContain('Deny');
   });
 
+  test('an L1 role that can invoke gets a warning, not a silent skip', () => {
+    const { app, stack } = newStack();
+    new iam.CfnRole(stack, 'Raw', {
+      assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+      managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonBedrockFullAccess'],
+    });
+    Aspects.of(app).add(new EnforceGuardrails({ guardrails: [guardrail()] }));
+    Template.fromStack(stack);
+    Annotations.fromStack(stack).hasWarning('/Test/Raw', Match.stringLikeRegexp('EnforceGuardrails cannot add statements to this L1 principal'));
+  });
+
   test('needs at least one guardrail', () => {
     expect(() => new EnforceGuardrails({ guardrails: [] })).toThrow(/EnforceGuardrails: guardrails is empty/);
   });
