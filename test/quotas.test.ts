@@ -46,6 +46,13 @@ describe('the largest configurations that fit one invoker role (reported in the 
   });
 });
 
+test('Fn::Sub is estimated from its template, with its variables estimated high', () => {
+  const sub = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::bucket/${AWS::AccountId}/*' };
+  expect(policySize({ Statement: [{ Resource: sub }] })).toBe(JSON.stringify({ Statement: [{ Resource: 'arn:aws-us-gov:s3:::bucket/111122223333/*' }] }).length);
+  const long = { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${'b'.repeat(200)}/*` };
+  expect(policySize({ Statement: [{ Resource: long }] })).toBeGreaterThan(200);
+});
+
 test('near the quota: a warning with the percentage', () => {
   const stack = newStack();
   new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(95) });

@@ -90,11 +90,13 @@ export class GuardrailAdministratorRole extends iam.Role {
     if (props.readOnly && writeOptions.some(o => o !== undefined && o !== false)) {
       throw new Error(`${path}: readOnly grants only GetGuardrail and ListGuardrails, so requiredTags, allowTagging, guardrailProfiles and encryptionKey would do nothing. Fix: drop them, or drop readOnly.`);
     }
-    if (props.guardrailArns !== undefined && props.guardrailArns.length === 0) {
+    if (props.guardrailArns !== undefined && !Token.isUnresolved(props.guardrailArns) && props.guardrailArns.length === 0) {
       throw new Error(`${path}: guardrailArns is empty, so the role could manage no guardrail. Fix: omit it to manage every guardrail of the account in this Region, or list ARNs.`);
     }
     const guardrailArns = props.guardrailArns ?? [`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/*`];
-    for (const arn of props.guardrailArns ?? []) {
+    // A list token (a CommaDelimitedList parameter) cannot be checked at synth.
+    const literalArns = props.guardrailArns === undefined || Token.isUnresolved(props.guardrailArns) ? [] : props.guardrailArns;
+    for (const arn of literalArns) {
       if (!Token.isUnresolved(arn)) {
         try {
           checkBedrockArn('GuardrailAdministratorRole', arn, 'guardrail', /^[a-z0-9]+$/, 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456');

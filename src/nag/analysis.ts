@@ -100,7 +100,9 @@ export function guardrailConditions(statement: Statement): Array<[string, any[]]
 export function isEnforcementDeny(statement: Statement): boolean {
   if (statement.Effect !== 'Deny' || statement.NotResource !== undefined) return false;
   if (!INVOKE_ACTIONS.every(a => coversAction(statement, a))) return false;
-  const resources = asArray(statement.Resource).map(asText);
+  // A resource not known at synth (a parameter, Fn::Sub, another resource's ARN) may be narrow: for a Deny it
+  // does not count as covering anything.
+  const resources = asArray(statement.Resource).filter(isKnown).map(asText);
   if (!INVOKABLE_SAMPLES.every(sample => resources.some(r => wildcardMatch(r, sample, false)))) return false;
   // Any other condition key narrows the Deny (for example to one Region), so it no longer covers every request.
   const keys = Object.values(statement.Condition ?? {}).flatMap(byKey => Object.keys(byKey as object));

@@ -41,6 +41,11 @@ function estimateLength(intrinsic: any): number {
     const list = asArray(parts);
     return list.reduce((n: number, p: any) => n + estimateLength(p), 0) + Math.max(0, list.length - 1) * String(sep).length;
   }
+  if (intrinsic['Fn::Sub'] !== undefined) {
+    // The template with each ${Name} replaced by its estimate (pseudo parameters) or the unknown-value length.
+    const template = String(asArray(intrinsic['Fn::Sub'])[0]);
+    return template.replace(/\$\{([^}]+)\}/g, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[name] ?? UNKNOWN_VALUE_LENGTH)).length;
+  }
   return UNKNOWN_VALUE_LENGTH;
 }
 

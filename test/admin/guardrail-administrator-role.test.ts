@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { EncryptedGuardrailKey, GuardrailAdministratorRole, GuardrailAdministratorRoleProps, GuardrailProfile } from '../../src';
@@ -137,6 +137,13 @@ describe('profiles and keys', () => {
       Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: 'arn:aws:kms:us-east-1:111122223333:key/k',
     }]);
   });
+});
+
+test('a list token of guardrail ARNs (a CommaDelimitedList parameter) is accepted', () => {
+  const stack = newStack();
+  const arns = new CfnParameter(stack, 'Arns', { type: 'CommaDelimitedList' }).valueAsList;
+  new GuardrailAdministratorRole(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal(), guardrailArns: arns });
+  expect(() => Template.fromStack(stack)).not.toThrow();
 });
 
 describe('bad input', () => {

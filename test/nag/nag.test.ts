@@ -1,4 +1,4 @@
-import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Fn, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -104,6 +104,21 @@ describe('GuardrailEnforcementMissing', () => {
     }
   });
 
+  test('Noncompliance 7: a Deny whose resource is not known at synth (Fn::Sub, a parameter) may be narrow', () => {
+    for (const resource of [(_st: Stack) => Fn.sub('arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/*'), (st: Stack) => new CfnParameter(st, 'Arn').valueAsString]) {
+      const { app, stack } = newStack();
+      const role = appRole(stack);
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel*'], resources: ['*'] }));
+      role.addToPolicy(new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        resources: [resource(stack)],
+        conditions: { StringNotEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` } },
+      }));
+      expect(findings(app)[rule]).toEqual(['Test/App/Resource']);
+    }
+  });
+
   test('Compliance: every construct of this library, and roles that cannot invoke', () => {
     const { app, stack } = newStack();
     new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
@@ -147,6 +162,17 @@ describe('IneffectiveGuardrailCondition', () => {
   test('Noncompliance 3: a guardrail name or bare ID, as in the blog post', () => {
     expect(withCondition('StringEquals', 'G-HR-Compliance')[`${rule}[NotAGuardrailArn::G-HR-Compliance]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
     expect(withCondition('StringNotEquals', 'abc123', iam.Effect.DENY)[`${rule}[NotAGuardrailArn::abc123]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
+  });
+
+  test('Noncompliance 5: the prefix wildcard right after a guardrail resource\'s ARN', () => {
+    const { app, stack } = newStack();
+    const g = new bedrock.CfnGuardrail(stack, 'G', {
+      name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no', kmsKeyArn: `arn:aws:kms:us-east-1:${DEFAULT_ENV.account}:key/k`,
+    });
+    appRole(stack).addToPolicy(new iam.PolicyStatement({
+      actions: ['bedrock:InvokeModel'], resources: ['*'], conditions: { ArnLike: { 'bedrock:GuardrailIdentifier': `${g.attrGuardrailArn}*` } },
+    }));
+    expect(findings(app)[`${rule}[PrefixWildcard::**]`]).toEqual(['Test/App/DefaultPolicy/Resource']);
   });
 
   test('Compliance: values built from a guardrail version resource are not read as names', () => {
@@ -209,6 +235,14 @@ describe('BedrockServiceWithoutConfusedDeputyConditions', () => {
       policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'bedrock.amazonaws.com' }, Action: 'lex:RecognizeUtterance', Resource: '*' }] },
     });
     expect(findings(app)[rule]).toEqual(['Test/Perm', 'Test/LexPolicy']);
+  });
+
+  test('Noncompliance 3: conditions that only test that the keys are present (Null) restrict nothing', () => {
+    const { app, stack } = newStack();
+    new iam.Role(stack, 'Present', {
+      assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com').withConditions({ Null: { 'aws:SourceAccount': 'false', 'aws:SourceArn': 'false' } }),
+    });
+    expect(findings(app)[rule]).toEqual(['Test/Present/Resource']);
   });
 
   test('Compliance: the agent and flow roles and their resource policies', () => {

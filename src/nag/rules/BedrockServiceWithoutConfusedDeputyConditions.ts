@@ -11,9 +11,17 @@ function namesBedrock(principal: any): boolean {
   return principal !== null && typeof principal === 'object' && asArray(principal.Service).includes(BEDROCK);
 }
 
+/** The condition keys compared by one of `operators` (a Null or negated test does not restrict who calls). */
+function comparedKeys(statement: any, operators: string[]): string[] {
+  return Object.entries(statement.Condition ?? {})
+    .filter(([operator]) => operators.includes(operator.replace(/IfExists$/, '')) && !operator.endsWith('IfExists'))
+    .flatMap(([, byKey]) => Object.keys(byKey as object))
+    .map(k => k.toLowerCase());
+}
+
 function hasBothConditions(statement: any): boolean {
-  const keys = Object.values(statement.Condition ?? {}).flatMap(byKey => Object.keys(byKey as object)).map(k => k.toLowerCase());
-  return keys.includes('aws:sourceaccount') && keys.includes('aws:sourcearn');
+  return comparedKeys(statement, ['StringEquals', 'StringEqualsIgnoreCase']).includes('aws:sourceaccount')
+    && comparedKeys(statement, ['ArnEquals', 'ArnLike', 'StringEquals', 'StringLike']).includes('aws:sourcearn');
 }
 
 function policyGuarded(doc: PolicyJson | undefined): boolean {

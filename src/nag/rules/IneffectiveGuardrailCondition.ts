@@ -29,7 +29,8 @@ export function IneffectiveGuardrailCondition(node: CfnResource): NagRuleComplia
         if (statement.Effect === 'Allow' && operator.endsWith('IfExists')) findings.add(`IfExistsOnAllow::${operator}`);
         for (const raw of values) {
           const value = asText(raw);
-          if (PREFIX_WILDCARD.test(value)) findings.add(`PrefixWildcard::${value}`);
+          // `${guardrail.attrGuardrailArn}*` reads as `**`: a wildcard right after an unknown ARN, not after `:`.
+          if (PREFIX_WILDCARD.test(value) || (!isKnown(raw) && /[^:]\*$/.test(value))) findings.add(`PrefixWildcard::${value}`);
           // A value built from references (a guardrail resource's ARN) is checked where it is made.
           else if (isKnown(raw) && !GUARDRAIL_ARN.test(value)) findings.add(`NotAGuardrailArn::${value}`);
         }
