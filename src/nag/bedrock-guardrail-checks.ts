@@ -47,7 +47,8 @@ const RULES: RuleSpec[] = [
     rule: NonexistentBedrockAction,
     info: 'A policy names a Bedrock action that does not exist, so its statement allows or denies nothing. '
       + 'Fix: use bedrock:InvokeModel (InvokeModel, Converse) and bedrock:InvokeModelWithResponseStream (streaming, ConverseStream).',
-    explanation: 'There is no bedrock:InvokeModelWithGuardrail, bedrock:Converse or bedrock:ConverseStream action; guardrail enforcement is a bedrock:GuardrailIdentifier condition on the two inference actions.',
+    explanation: 'IAM has no Converse, ConverseStream or guardrail-specific invoke action in the bedrock service (some blog posts invent one); '
+      + 'guardrail enforcement is a bedrock:GuardrailIdentifier condition on the two inference actions.',
   },
   {
     id: 'BedrockServiceWithoutConfusedDeputyConditions',
@@ -85,7 +86,13 @@ const RULES: RuleSpec[] = [
  * Amazon Bedrock models with a guardrail, and the related documented pitfalls.
  *
  * Register it with `Validations.of(app).addPlugins(new BedrockGuardrailChecks(app))`; acknowledge a
- * finding with `Validations.of(construct).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-RULE', reason })`.
+ * finding with `Validations.of(construct).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-RULE', reason })`
+ * (the exact id, with any `[finding]` suffix, is printed with each finding).
+ *
+ * Rules (`BedrockGuardrail-…`): errors `GuardrailEnforcementMissing`, `IneffectiveGuardrailCondition`,
+ * `NonexistentBedrockAction`, `BedrockServiceWithoutConfusedDeputyConditions`; warnings
+ * `EnforcedPrincipalCallsAgentOrRag`, `GuardrailWithoutCustomerManagedKey`, `AgentWithoutGuardrail`.
+ * A principal's policies are looked up in its own stack.
  */
 export class BedrockGuardrailChecks extends NagPack {
   /** The rule ids of the pack. */

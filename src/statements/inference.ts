@@ -4,7 +4,7 @@ import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 
 /**
  * The two IAM actions behind the InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream
- * APIs (§1.1 of the reference). There is no `bedrock:Converse*` or `bedrock:InvokeModelWithGuardrail` action.
+ * APIs (§1.1 of the reference). There is no `bedrock:Converse*` action, and no invoke action that names a guardrail.
  */
 export const INFERENCE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
 
