@@ -1,14 +1,20 @@
-import { IResolveContext } from 'aws-cdk-lib';
+import { IPostProcessor, IResolveContext } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { mergeStatements, sortResources } from './compact';
 
 /**
  * A policy document whose statements are built once, from the owner's state at the time the document is
  * first validated or rendered, so that `addGuardrail()` and `addModel()` after construction are reflected
  * in every statement (the number of statements depends on the models, so lazy values inside fixed
  * statements would not do).
+ *
+ * The document is compact and stable: statements with the same effect, actions and condition are merged,
+ * and each statement's resources are sorted in the template.
  */
 export class DeferredPolicyDocument extends iam.PolicyDocument {
   private built = false;
+  /** Statements added before the document was built (`addToPolicy()` on the owner): merged with the built ones. */
+  private readonly added: iam.PolicyStatement[] = [];
 
   constructor(private readonly build: () => iam.PolicyStatement[]) {
     super();
@@ -21,7 +27,24 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
 
   public resolve(context: IResolveContext): any {
     this.buildOnce();
-    return super.resolve(context);
+    // PolicyDocument registers a post-processor (de-duplication, Sids); sort the resources after it runs.
+    let inner: IPostProcessor | undefined;
+    const capturing = Object.create(context, { registerPostProcessor: { value: (p: IPostProcessor) => { inner = p; } } });
+    const rendered = super.resolve(capturing);
+    context.registerPostProcessor({
+      postProcess: (input: any, ctx: IResolveContext) => sortResources(inner === undefined ? input : inner.postProcess(input, ctx)),
+    });
+    return rendered;
+  }
+
+  public addStatements(...statements: iam.PolicyStatement[]): void {
+    // PolicyDocument's constructor calls this (with no statements) before the fields are initialized.
+    if (statements.length === 0) return;
+    if (this.built) {
+      super.addStatements(...statements);
+    } else {
+      this.added.push(...statements);
+    }
   }
 
   public get isEmpty(): boolean {
@@ -52,6 +75,6 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
   private buildOnce() {
     if (this.built) return;
     this.built = true;
-    this.addStatements(...this.build());
+    super.addStatements(...mergeStatements([...this.build(), ...this.added]));
   }
 }

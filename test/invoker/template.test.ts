@@ -88,9 +88,10 @@ describe('the enforcement policy, as written in the template', () => {
     const GLOBAL = 'global.anthropic.claude-sonnet-4-20250514-v1:0';
     const { json } = synthInvoker({ models: [InvokableModel.globalInferenceProfile(GLOBAL)] });
     const routed = statementsOf(json).find(s => s.Sid === 'InvokeThroughProfile1WithApprovedGuardrail');
+    // Resources are sorted: the empty Region sorts first.
     expect(routed.Resource).toEqual([
-      `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0`,
       'arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',
+      `arn:aws:bedrock:${REGION}::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0`,
     ]);
     expect(routed.Condition).toEqual({
       StringEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` },

@@ -1,0 +1,75 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/**
+ * Compact policies: statements that allow or deny the same actions under the same condition are one
+ * statement over the union of their resources (the union is what the separate statements grant), without
+ * duplicate resources. The first statement's Sid and position are kept. Statements with principals or
+ * NotResource are left as they are.
+ */
+export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicyStatement[] {
+  const merged: Array<{ first: iam.PolicyStatement; resources: string[]; count: number }> = [];
+  const byKey = new Map<string, { first: iam.PolicyStatement; resources: string[]; count: number }>();
+  for (const statement of statements) {
+    const key = mergeKey(statement);
+    const existing = key === undefined ? undefined : byKey.get(key);
+    if (existing !== undefined) {
+      existing.resources.push(...statement.resources);
+      existing.count++;
+      continue;
+    }
+    const entry = { first: statement, resources: [...statement.resources], count: 1 };
+    merged.push(entry);
+    if (key !== undefined) byKey.set(key, entry);
+  }
+  return merged.map(({ first, resources, count }) => {
+    if (count === 1) return first;
+    return new iam.PolicyStatement({
+      sid: first.sid,
+      effect: first.effect,
+      actions: first.actions,
+      notActions: first.notActions,
+      // A statement on every resource already covers the others.
+      resources: resources.includes('*') ? ['*'] : Array.from(new Set(resources)),
+      conditions: first.conditions,
+    });
+  });
+}
+
+/** What two mergeable statements share, or undefined when the statement is not merged. */
+function mergeKey(statement: iam.PolicyStatement): string | undefined {
+  if (statement.hasPrincipal || statement.notResources.length > 0 || statement.resources.length === 0) return undefined;
+  return canonicalJson([statement.effect, [...statement.actions].sort(), [...statement.notActions].sort(), statement.conditions ?? {}]);
+}
+
+/** JSON with object keys sorted, so that equal conditions written in another order compare equal. */
+function canonicalJson(value: any): string {
+  return JSON.stringify(value, (_key, v) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map(k => [k, v[k]]))
+    : v));
+}
+
+/**
+ * Sorts the resources of every statement of a resolved policy document, by their JSON (an intrinsic such as
+ * `Fn::Join` sorts by its parts), so that the template does not depend on the order in which models and
+ * guardrails were added or on token numbers.
+ */
+export function sortResources(document: any): any {
+  if (!document || !Array.isArray(document.Statement)) return document;
+  return {
+    ...document,
+    Statement: document.Statement.map((s: any) => {
+      const out = { ...s };
+      for (const key of ['Resource', 'NotResource']) {
+        if (Array.isArray(out[key])) out[key] = sortByJson(out[key]);
+      }
+      return out;
+    }),
+  };
+}
+
+function sortByJson(values: any[]): any[] {
+  return values
+    .map(v => ({ v, k: JSON.stringify(v) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ v }) => v);
+}

@@ -1,0 +1,109 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CfnKnowledgeBase } from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AgentExecutionRole, EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
+import { DEFAULT_ENV } from './sim/cfn';
+import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
+import { mergeStatements, sortResources } from '../src/private/compact';
+
+const { account: ACCOUNT, region: REGION } = DEFAULT_ENV;
+const G1 = `arn:aws:bedrock:${REGION}:${ACCOUNT}:guardrail/abc123`;
+const kb = (id: string) => `arn:aws:bedrock:${REGION}:${ACCOUNT}:knowledge-base/${id}`;
+const json = (statements: iam.PolicyStatement[]) => new Stack().resolve(statements.map(s => s.toStatementJson()));
+
+describe('mergeStatements', () => {
+  test('same effect, actions (in any order) and condition (keys in any order): one statement over the union, first Sid kept', () => {
+    const merged = mergeStatements([
+      new iam.PolicyStatement({ sid: 'First', actions: ['s3:GetObject', 's3:PutObject'], resources: ['arn:aws:s3:::b/1', 'arn:aws:s3:::b/2'], conditions: { StringEquals: { 'aws:ResourceAccount': ACCOUNT, 'aws:PrincipalAccount': ACCOUNT } } }),
+      new iam.PolicyStatement({ sid: 'Other', actions: ['kms:Decrypt'], resources: ['arn:aws:kms:us-east-1:111122223333:key/k'] }),
+      new iam.PolicyStatement({ sid: 'Second', actions: ['s3:PutObject', 's3:GetObject'], resources: ['arn:aws:s3:::b/2', 'arn:aws:s3:::b/3'], conditions: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT, 'aws:ResourceAccount': ACCOUNT } } }),
+    ]);
+    expect(json(merged)).toEqual([
+      { Sid: 'First', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::b/1', 'arn:aws:s3:::b/2', 'arn:aws:s3:::b/3'], Condition: { StringEquals: { 'aws:ResourceAccount': ACCOUNT, 'aws:PrincipalAccount': ACCOUNT } } },
+      { Sid: 'Other', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-1:111122223333:key/k' },
+    ]);
+  });
+
+  test('a different effect, action set or condition keeps statements apart', () => {
+    const base = { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/1'] };
+    const statements = [
+      new iam.PolicyStatement({ ...base }),
+      new iam.PolicyStatement({ ...base, effect: iam.Effect.DENY, resources: ['arn:aws:s3:::b/2'] }),
+      new iam.PolicyStatement({ ...base, actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:aws:s3:::b/3'] }),
+      new iam.PolicyStatement({ ...base, resources: ['arn:aws:s3:::b/4'], conditions: { Bool: { 'aws:SecureTransport': 'true' } } }),
+      new iam.PolicyStatement({ ...base, resources: ['arn:aws:s3:::b/5'], principals: [new iam.AccountRootPrincipal()] }),
+      new iam.PolicyStatement({ ...base, resources: ['arn:aws:s3:::b/6'], principals: [new iam.AccountRootPrincipal()] }),
+    ];
+    expect(mergeStatements(statements)).toEqual(statements);
+  });
+
+  test('a statement on every resource absorbs the others it merges with', () => {
+    const merged = mergeStatements([
+      new iam.PolicyStatement({ actions: ['bedrock:ListFoundationModels'], resources: ['arn:aws:bedrock:us-east-1::foundation-model/m'] }),
+      new iam.PolicyStatement({ actions: ['bedrock:ListFoundationModels'], resources: ['*'] }),
+    ]);
+    expect(json(merged)).toEqual([{ Effect: 'Allow', Action: 'bedrock:ListFoundationModels', Resource: '*' }]);
+  });
+
+  test('merging grants exactly what the separate statements grant (simulated)', async () => {
+    const separate = [
+      new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: [kb('KB00000001')], conditions: { StringEquals: { 'aws:ResourceAccount': ACCOUNT } } }),
+      new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: [kb('KB00000002')], conditions: { StringEquals: { 'aws:ResourceAccount': ACCOUNT } } }),
+    ];
+    const before = { Version: '2012-10-17', Statement: json(separate) };
+    const after = { Version: '2012-10-17', Statement: json(mergeStatements(separate)) };
+    expect(after.Statement).toHaveLength(1);
+    for (const id of ['KB00000001', 'KB00000002', 'KB00000003']) {
+      const request = { action: 'bedrock:Retrieve', resource: kb(id), context: { 'aws:ResourceAccount': ACCOUNT } };
+      expect(await decide([after], request)).toBe(await decide([before], request));
+    }
+    const context = { 'aws:ResourceAccount': ACCOUNT };
+    expect(await decide([after], { action: 'bedrock:Retrieve', resource: kb('KB00000001'), context })).toBe('Allowed');
+    expect(await decide([after], { action: 'bedrock:Retrieve', resource: kb('KB00000003'), context })).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('in the constructs', () => {
+  test('a statement added to an agent role with the same action as one of its own is merged into it', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });
+    const role = new AgentExecutionRole(stack, 'AgentRole', {
+      models: [InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0')],
+      knowledgeBases: [CfnKnowledgeBase.fromKnowledgeBaseArn(stack, 'Kb1', kb('KB00000002'))],
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: [kb('KB00000001')] }));
+    const template = Template.fromStack(stack).toJSON();
+    const statements = template.Resources[logicalIdOf(template, 'AWS::IAM::Role', 'AgentRole')].Properties.Policies
+      .flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().includes('bedrock:Retrieve'));
+    expect(statements).toEqual([{ Sid: 'AgentKnowledgeBaseQuery', Effect: 'Allow', Action: 'bedrock:Retrieve', Resource: [kb('KB00000001'), kb('KB00000002')] }]);
+  });
+
+  test('resources are sorted: the order in which models are listed does not change the template', async () => {
+    const ids = ['meta.llama3-8b-instruct-v1:0', 'amazon.titan-text-express-v1', 'anthropic.claude-3-haiku-20240307-v1:0', 'cohere.command-r-v1:0'];
+    const synth = (order: string[]) => {
+      const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });
+      new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+        models: order.map(id => InvokableModel.foundationModel(id)),
+      });
+      return Template.fromStack(stack).toJSON();
+    };
+    const forward = synth(ids);
+    expect(synth([...ids].reverse())).toEqual(forward);
+    const policies = identityPoliciesOf(forward, logicalIdOf(forward, 'AWS::IAM::Role', 'Invoker'));
+    const allow = policies[0].Statement.find(s => s.Sid === 'InvokeWithApprovedGuardrail');
+    expect(allow.Resource).toEqual([...ids].sort().map(id => `arn:aws:bedrock:${REGION}::foundation-model/${id}`));
+    for (const id of ids) {
+      expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:${REGION}::foundation-model/${id}`, context: { 'bedrock:GuardrailIdentifier': `${G1}:1` } })).toBe('Allowed');
+      expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:${REGION}::foundation-model/${id}` })).toBe('ExplicitlyDenied');
+    }
+  });
+
+  test('sortResources orders intrinsics by their JSON and leaves other fields alone', () => {
+    const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['b:Y', 'a:X'], Resource: ['z', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::b']] }, 'a'] }] };
+    expect(sortResources(doc).Statement[0]).toEqual({
+      Effect: 'Allow', Action: ['b:Y', 'a:X'], Resource: ['a', 'z', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::b']] }],
+    });
+  });
+});
