@@ -4,6 +4,7 @@ import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { GuardrailProfile } from '../guardrail/guardrail-profile';
 import { EncryptedGuardrailKey } from '../key/encrypted-guardrail-key';
+import { DeferredPolicyDocument } from '../private/deferred-document';
 import { checkRoleQuotas } from '../private/policy-size';
 import { checkBedrockArn, isToken } from '../private/validation';
 import { guardrailAdminStatements } from '../statements/guardrail-admin';
@@ -118,7 +119,7 @@ export class GuardrailAdministratorRole extends iam.Role {
     super(scope, id, {
       ...props,
       description: props.description ?? 'Creates and manages Amazon Bedrock guardrails',
-      inlinePolicies: { ...props.inlinePolicies, [POLICY_NAME]: new iam.PolicyDocument({ statements }) },
+      inlinePolicies: { ...props.inlinePolicies, [POLICY_NAME]: new DeferredPolicyDocument(() => statements) },
     });
     this.node.addValidation({ validate: () => checkRoleQuotas(this, 'fewer guardrail ARNs (or none, for every guardrail of the account), or fewer required tags') });
     const key = props.encryptionKey;
