@@ -20,11 +20,14 @@ const modelId = (i: number) => `anthropic.claude-model-${String(i).padStart(3, '
 const foundationModels = (n: number) => Array.from({ length: n }, (_, i) => InvokableModel.foundationModel(modelId(i)));
 const profiles = (n: number, regions: string[]) => Array.from({ length: n }, (_, i) => InvokableModel.crossRegionInferenceProfile(`us.${modelId(i)}`, regions));
 
-function invoker(models: InvokableModel[], guardrailCount = 1) {
+function invoker(models: InvokableModel[], guardrailCount = 1, managedPolicies: iam.IManagedPolicy[] = []) {
   const stack = newStack();
-  new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(guardrailCount), models });
-  return () => Template.fromStack(stack);
+  new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(guardrailCount), models, managedPolicies,
+  });
+  return () => Template.fromStack(stack).toJSON();
 }
+const managedPolicyCount = (template: any) => Object.values(template.Resources as { [id: string]: any }).filter(r => r.Type === 'AWS::IAM::ManagedPolicy').length;
 
 test('the size IAM counts: JSON without white space; tokens estimated high', () => {
   const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:ApplyGuardrail', Resource: 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc' }] };
@@ -33,17 +36,29 @@ test('the size IAM counts: JSON without white space; tokens estimated high', () 
   expect(policySize(withPartition)).toBe(JSON.stringify({ Statement: [{ Resource: 'arn:aws-us-gov:bedrock:::foundation-model/m' }] }).length);
 });
 
-describe('the largest configurations that fit one invoker role (reported in the README)', () => {
-  test.each([
-    ['foundation models, 1 guardrail', foundationModels, 101, 1, []],
-    ['cross-Region profiles with 3 Regions, 1 guardrail', (n: number) => profiles(n, US), 10, 1, []],
-    ['cross-Region profiles with 6 Regions, 1 guardrail', (n: number) => profiles(n, EU), 7, 1, []],
-    ['cross-Region profiles with 3 Regions, 5 guardrails', (n: number) => profiles(n, US), 7, 5, []],
-  ])('%s: the most that fit, and one more fails the synth', (_label, make, most, guardrailCount) => {
-    expect(invoker(make(most), guardrailCount)).not.toThrow();
-    expect(invoker(make(most + 1), guardrailCount))
-      .toThrow(/Test\/Invoker.*the inline policies of the role would be about \d+ characters, over IAM's quota of 10240, so CloudFormation would fail at deploy. Fix: grant InvokableModel.allFoundationModels\(\)/s);
+/** The largest configurations of one invoker role (reported in the README): inline only, and split across 10 managed policies. */
+describe.each([
+  ['foundation models, 1 guardrail', foundationModels, 1, 90, 639],
+  ['cross-Region profiles with 3 Regions, 1 guardrail', (n: number) => profiles(n, US), 1, 8, 63],
+  ['cross-Region profiles with 6 Regions, 1 guardrail', (n: number) => profiles(n, EU), 1, 6, 45],
+  ['cross-Region profiles with 3 Regions, 5 guardrails', (n: number) => profiles(n, US), 5, 6, 47],
+])('%s', (_label, make, guardrailCount, inlineMost, splitMost) => {
+  test(`up to ${inlineMost} fit in the inline policy; one more is split across managed policies`, () => {
+    expect(managedPolicyCount(invoker(make(inlineMost), guardrailCount)())).toBe(0);
+    expect(managedPolicyCount(invoker(make(inlineMost + 1), guardrailCount)())).toBe(1);
   });
+
+  test(`up to ${splitMost} fit with the split (10 managed policies); one more fails the synth`, () => {
+    expect(managedPolicyCount(invoker(make(splitMost), guardrailCount)())).toBe(10);
+    expect(invoker(make(splitMost + 1), guardrailCount))
+      .toThrow(/Test\/Invoker.*the guardrail enforcement needs 11 managed policies besides the inline policy, and with the 0 attached to the role that is 11, over IAM's default quota of 10 managed policies per role.*Fix: grant InvokableModel.allFoundationModels\(\)/s);
+  });
+});
+
+test('managed policies attached by the user count towards the 10 per role', () => {
+  const own = Array.from({ length: 8 }, (_, i) => iam.ManagedPolicy.fromManagedPolicyName(newStack(), `Own${i}`, `own-policy-${i}`));
+  expect(invoker(foundationModels(150), 1, own)).not.toThrow();
+  expect(invoker(foundationModels(300), 1, own)).toThrow(/needs \d+ managed policies besides the inline policy, and with the 8 attached to the role that is \d+, over IAM's default quota of 10.*or attach fewer managed policies to the role/s);
 });
 
 test('Fn::Sub is estimated from its template, with its variables estimated high', () => {
@@ -55,16 +70,35 @@ test('Fn::Sub is estimated from its template, with its variables estimated high'
 
 test('near the quota: a warning with the percentage', () => {
   const stack = newStack();
-  new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(95) });
+  new GuardrailEnforcementPolicy(stack, 'Enforcement', { guardrails: guardrails(1), models: foundationModels(55) });
   Template.fromStack(stack);
-  Annotations.fromStack(stack).hasWarning('/Test/Invoker', Match.stringLikeRegexp('the inline policies of the role is about \\d+ characters, 9\\d % of IAM\'s quota of 10240'));
+  Annotations.fromStack(stack).hasWarning('/Test/Enforcement', Match.stringLikeRegexp('the managed policy is about \\d+ characters, 9\\d % of IAM\'s quota of 6144'));
 });
 
-test('statements added by the user count towards the role\'s inline quota', () => {
+test('an invoker role\'s own inline policies that fill its inline quota: the enforcement keeps only the Deny inline, and the synth fails with the fix', () => {
   const stack = newStack();
-  const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(60) });
-  for (let i = 0; i < 60; i++) role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::bucket-number-${i}/*`] }));
-  expect(() => Template.fromStack(stack)).toThrow(/over IAM's quota of 10240/);
+  const own = new iam.PolicyDocument({
+    statements: Array.from({ length: 120 }, (_, i) => new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::bucket-number-${i}/*`] })),
+  });
+  new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(60), inlinePolicies: { Own: own },
+  });
+  expect(() => Template.fromStack(stack))
+    .toThrow(/Test\/Invoker.*the inline policies of the role would be about \d+ characters, over IAM's quota of 10240.*Fix: move statements of your own \(inlinePolicies, addToPolicy\(\)\) to a managed policy/s);
+});
+
+test('the managed policies aws-cdk-lib creates for a large default policy (OverflowPolicy) count towards the 10 per role', () => {
+  const synth = (models: number) => {
+    const stack = newStack();
+    const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(models) });
+    for (let i = 0; i < 300; i++) role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::bucket-number-${i}/*`] }));
+    return () => Template.fromStack(stack).toJSON();
+  };
+  const template = synth(100)();
+  const ids = Object.keys(template.Resources).filter(id => template.Resources[id].Type === 'AWS::IAM::ManagedPolicy');
+  expect(ids.filter(id => id.includes('OverflowPolicy')).length).toBeGreaterThan(0);
+  expect(ids.filter(id => id.includes('GuardrailEnforcement')).length).toBeGreaterThan(0);
+  expect(synth(500)).toThrow(/and with the [1-9] attached to the role that is \d+, over IAM's default quota of 10/);
 });
 
 test('a managed policy over 6,144 characters fails with the split as the fix', () => {

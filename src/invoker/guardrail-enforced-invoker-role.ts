@@ -1,14 +1,27 @@
+import { AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
+import { DeferredPolicyDocument } from '../private/deferred-document';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
 import { isBroadAwsManagedPolicy, limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
-import { checkRoleQuotas } from '../private/policy-size';
+import {
+  checkQuota,
+  checkTrustPolicyQuota,
+  MANAGED_POLICIES_PER_ROLE,
+  MANAGED_POLICY_QUOTA,
+  policySize,
+  ROLE_INLINE_QUOTA,
+  WARN_AT,
+} from '../private/policy-size';
+import { splitStatements } from '../private/policy-split';
 
 /** The name of the inline policy that carries the enforcement. */
 const ENFORCEMENT_POLICY_NAME = 'GuardrailEnforcement';
+
+const FEWER_GRANTS = 'grant InvokableModel.allFoundationModels() instead of many models, list fewer guardrails or destination Regions, or split the models across several roles';
 
 /**
  * Properties of a GuardrailEnforcedInvokerRole.
@@ -40,11 +53,24 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps {
  *
  * The enforcement is inline in the role, so it is created in the same CloudFormation operation as the role:
  * there is no moment when the role exists without the Deny.
+ *
+ * When the statements do not fit in the role's inline policies (IAM allows 10,240 characters for all of
+ * them together), they are split at synth: the Deny, whole, and as many Allows as fit stay in the inline
+ * policy, and the other Allows (split by resources where needed) go to customer managed policies
+ * `GuardrailEnforcement2`, `GuardrailEnforcement3`, ... attached to the role, each filled to at most 90 % of
+ * IAM's 6,144 characters. The managed policies are created before the role, so the role never has an Allow
+ * without the Deny. Every part carries the guardrail condition: no Allow is ever without it.
  */
 export class GuardrailEnforcedInvokerRole extends iam.Role {
   private readonly enforcement: GuardrailEnforcement;
   private readonly checkedPolicies: Array<{ source: string; document: () => any }>;
   private readonly broadManagedPolicies: string[];
+  /** The role's other inline policies: its own `inlinePolicies` and attached ones (DefaultPolicy, ...). */
+  private readonly otherInlineDocuments: iam.PolicyDocument[];
+  /** Managed policies attached by the user (they count towards IAM's 10 per role). */
+  private managedPolicyCount: number;
+  /** The managed policies that hold the enforcement's statements beyond the inline policy. */
+  private readonly overflowPolicies: iam.ManagedPolicy[];
 
   constructor(scope: Construct, id: string, props: GuardrailEnforcedInvokerRoleProps) {
     const enforcement = new GuardrailEnforcement();
@@ -62,13 +88,23 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
       document: () => doc.toJSON(),
     }));
     this.broadManagedPolicies = [];
+    this.otherInlineDocuments = Object.values(props.inlinePolicies ?? {});
+    this.managedPolicyCount = 0;
+    this.overflowPolicies = [];
     (props.managedPolicies ?? []).forEach(p => this.checkManagedPolicy(p));
+    enforcement.layOutWith((statements, deny) => splitStatements(Stack.of(this), statements, {
+      pinned: [deny],
+      // Each part is filled to 90 % of its quota at most: no warning, and room for the estimates.
+      firstBudget: Math.floor(ROLE_INLINE_QUOTA * WARN_AT) - this.otherInlineSize(),
+      nextBudget: Math.floor(MANAGED_POLICY_QUOTA * WARN_AT),
+    }));
     enforcement.attach(this, props.guardrails, props.models);
+    // After every other aspect (they may still add statements to the role): lay out the statements and
+    // create the managed policies for those that do not fit inline.
+    const layOut = { visit: (node: IConstruct) => { if (node === this) this.createOverflowPolicies(); } };
+    Aspects.of(this).add(layOut, { priority: AspectPriority.READONLY });
     this.node.addValidation({ validate: () => this.warnAboutLimitations() });
-    this.node.addValidation({
-      validate: () => checkRoleQuotas(this, 'grant InvokableModel.allFoundationModels() instead of many models, list fewer guardrails or destination Regions, '
-        + 'or split the models across several roles'),
-    });
+    this.node.addValidation({ validate: () => this.checkQuotas() });
   }
 
   /** The approved guardrails. */
@@ -97,11 +133,55 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
   }
 
   public attachInlinePolicy(policy: iam.Policy): void {
-    this.checkedPolicies.push({ source: `The policy ${policy.node.path}`, document: () => policy.document.toJSON() });
+    if (!this.otherInlineDocuments.includes(policy.document)) {
+      this.checkedPolicies.push({ source: `The policy ${policy.node.path}`, document: () => policy.document.toJSON() });
+      this.otherInlineDocuments.push(policy.document);
+    }
     super.attachInlinePolicy(policy);
   }
 
+  /** The characters of the role's other inline policies (AWS::IAM::Policy resources made with L1 constructs are not seen). */
+  private otherInlineSize(): number {
+    const stack = Stack.of(this);
+    return this.otherInlineDocuments.reduce((n, doc) => n + policySize(stack.resolve(doc)), 0);
+  }
+
+  private createOverflowPolicies() {
+    if (this.overflowPolicies.length > 0) return;
+    const parts = this.enforcement.parts();
+    parts.slice(1).forEach((part, i) => {
+      const policy = new iam.ManagedPolicy(this, `${ENFORCEMENT_POLICY_NAME}${i + 2}`, {
+        description: `Guardrail enforcement of ${this.node.path}, part ${i + 2} of ${parts.length}: Allows (with the guardrail condition) that do not fit in the role's inline policy ${ENFORCEMENT_POLICY_NAME}, which holds the Deny`,
+        document: new DeferredPolicyDocument(() => part.statements),
+      });
+      super.addManagedPolicy(policy);
+      this.overflowPolicies.push(policy);
+    });
+  }
+
+  /** IAM's quotas: inline policies, trust policy, each managed policy of the split, managed policies per role. */
+  private checkQuotas(): string[] {
+    const parts = this.enforcement.parts();
+    const errors = [
+      ...checkQuota(this, 'the inline policies of the role', parts[0].size + this.otherInlineSize(), ROLE_INLINE_QUOTA,
+        `move statements of your own (inlinePolicies, addToPolicy()) to a managed policy: the guardrail enforcement keeps only what fits inline, but its Deny must stay whole; or ${FEWER_GRANTS}`),
+      ...checkTrustPolicyQuota(this),
+    ];
+    parts.slice(1).forEach((part, i) => errors.push(...checkQuota(this.overflowPolicies[i] ?? this, `the managed policy ${ENFORCEMENT_POLICY_NAME}${i + 2} of the role`,
+      part.size, MANAGED_POLICY_QUOTA, `one statement of the enforcement does not fit in a managed policy on its own: ${FEWER_GRANTS}`)));
+    // Managed policies attached by the user, and those aws-cdk-lib creates (OverflowPolicy) for a default policy too large to be inline.
+    const attached = this.managedPolicyCount + this.node.children
+      .filter(c => c instanceof iam.ManagedPolicy && !this.overflowPolicies.includes(c)).length;
+    const managed = attached + parts.length - 1;
+    if (managed > MANAGED_POLICIES_PER_ROLE) {
+      errors.push(`the guardrail enforcement needs ${parts.length - 1} managed policies besides the inline policy, and with the ${attached} attached to the role that is ${managed}, `
+        + `over IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} managed policies per role, so CloudFormation would fail at deploy. Fix: ${FEWER_GRANTS}, or attach fewer managed policies to the role.`);
+    }
+    return errors;
+  }
+
   private checkManagedPolicy(policy: iam.IManagedPolicy) {
+    this.managedPolicyCount++;
     if (policy instanceof iam.ManagedPolicy) {
       this.checkedPolicies.push({ source: `The managed policy ${policy.node.path}`, document: () => policy.document.toJSON() });
     } else if (isBroadAwsManagedPolicy(policy)) {

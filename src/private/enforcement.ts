@@ -1,6 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { mergeStatements } from './compact';
 import { DeferredPolicyDocument } from './deferred-document';
+import { PolicyPart } from './policy-split';
 import { constructError } from './validation';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
@@ -18,15 +20,47 @@ import {
  * GuardrailEnforcementPolicy, so both emit the same statements from the same code.
  */
 export class GuardrailEnforcement {
+  /** The document of the first part: every statement, unless a layout split them. */
   public readonly document: DeferredPolicyDocument;
   private owner?: IConstruct;
+  private layout?: (statements: iam.PolicyStatement[], deny: iam.PolicyStatement) => PolicyPart[];
+  private laidOut?: PolicyPart[];
   private readonly guardrails: EnforcedGuardrail[] = [];
   private readonly models: InvokableModel[] = [];
   private readonly boundGuardrails: BoundGuardrail[] = [];
   private readonly grants: ModelGrant[] = [];
 
   constructor() {
-    this.document = new DeferredPolicyDocument(() => this.statements());
+    this.document = new DeferredPolicyDocument(() => this.parts()[0].statements);
+  }
+
+  /**
+   * Lets the owner lay out the statements in several policies (a role whose inline policy has no room for
+   * them all). The layout gets the merged statements and the Deny, which must stay whole in the first part.
+   */
+  public layOutWith(layout: (statements: iam.PolicyStatement[], deny: iam.PolicyStatement) => PolicyPart[]) {
+    this.layout = layout;
+  }
+
+  /**
+   * The statements in their policies: the first is `document`. Built once, when first needed (the owner's
+   * aspect, or the first rendering); after that the guardrails and models can no longer change.
+   */
+  public parts(): PolicyPart[] {
+    if (this.laidOut === undefined) {
+      // In the order a reader of the docs expects: Allow, Deny, profile, guardrail, key.
+      const conditions = guardrailConditions(this.boundGuardrails);
+      const deny = inferenceDenyStatement(conditions);
+      const statements = mergeStatements([
+        ...guardedInferenceStatements(this.grants, conditions),
+        deny,
+        getInferenceProfileStatement(this.grants),
+        applyGuardrailStatement(this.boundGuardrails),
+        guardrailKeyDecryptStatement(this.boundGuardrails),
+      ].filter((s): s is iam.PolicyStatement => s !== undefined));
+      this.laidOut = this.layout?.(statements, deny) ?? [{ statements, size: NaN }];
+    }
+    return this.laidOut;
   }
 
   /** Binds to the construct that owns the enforcement and adds the initial guardrails and models. */
@@ -62,23 +96,11 @@ export class GuardrailEnforcement {
     this.models.push(model);
   }
 
-  /** All statements, in the order a reader of the docs expects: Allow, Deny, profile, guardrail, key. */
-  private statements(): iam.PolicyStatement[] {
-    const conditions = guardrailConditions(this.boundGuardrails);
-    return [
-      ...guardedInferenceStatements(this.grants, conditions),
-      inferenceDenyStatement(conditions),
-      getInferenceProfileStatement(this.grants),
-      applyGuardrailStatement(this.boundGuardrails),
-      guardrailKeyDecryptStatement(this.boundGuardrails),
-    ].filter((s): s is iam.PolicyStatement => s !== undefined);
-  }
-
   private checkOpen(method: string): IConstruct {
     if (this.owner === undefined) {
       throw new Error(`GuardrailEnforcement.${method} called before attach`);
     }
-    if (this.document.isBuilt) {
+    if (this.laidOut !== undefined) {
       throw constructError(this.owner, `${method}() was called after the policy was synthesized. Fix: call ${method}() before app.synth() (or before Template.fromStack() in a test).`);
     }
     return this.owner;

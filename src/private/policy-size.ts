@@ -10,7 +10,10 @@ import { asArray, policiesOf, PolicyJson } from '../nag/analysis';
 export const ROLE_INLINE_QUOTA = 10240;
 export const MANAGED_POLICY_QUOTA = 6144;
 export const TRUST_POLICY_QUOTA = 2048;
-const WARN_AT = 0.9;
+/** IAM's default quota of managed policies attached to one role. */
+export const MANAGED_POLICIES_PER_ROLE = 10;
+/** The share of a quota above which a warning is given (and up to which a split fills each policy). */
+export const WARN_AT = 0.9;
 
 /** Deploy-time values are estimated high, so a template that passes here fits once deployed. */
 const PSEUDO_LENGTHS: { [name: string]: number } = {
@@ -51,7 +54,12 @@ function estimateLength(intrinsic: any): number {
 
 /** The characters IAM counts for a resolved policy document (JSON without white space), estimated high for tokens. */
 export function policySize(resolved: PolicyJson | undefined): number {
-  return resolved === undefined ? 0 : JSON.stringify(concrete(resolved)).length;
+  return resolved === undefined ? 0 : jsonSize(resolved);
+}
+
+/** The characters of any resolved value as JSON (a statement, a resource), estimated high for tokens. */
+export function jsonSize(resolved: any): number {
+  return JSON.stringify(concrete(resolved)).length;
 }
 
 /**
@@ -61,22 +69,28 @@ export function policySize(resolved: PolicyJson | undefined): number {
  */
 export function checkRoleQuotas(role: iam.Role, fix: string): string[] {
   const cfn = role.node.defaultChild as iam.CfnRole;
-  const stack = Stack.of(role);
   const inline = policiesOf(cfn).inline.reduce((n, doc) => n + policySize(doc), 0);
-  const trust = policySize(stack.resolve(cfn.assumeRolePolicyDocument));
   return [
-    ...checkOne(role, 'the inline policies of the role', inline, ROLE_INLINE_QUOTA, fix),
-    ...checkOne(role, 'the trust policy of the role', trust, TRUST_POLICY_QUOTA, 'fewer agent or flow IDs, or none (every agent or flow of the account)'),
+    ...checkQuota(role, 'the inline policies of the role', inline, ROLE_INLINE_QUOTA, fix),
+    ...checkTrustPolicyQuota(role),
   ];
+}
+
+/** The quota check of a role's trust policy: 2,048 characters. */
+export function checkTrustPolicyQuota(role: iam.Role): string[] {
+  const cfn = role.node.defaultChild as iam.CfnRole;
+  const trust = policySize(Stack.of(role).resolve(cfn.assumeRolePolicyDocument));
+  return checkQuota(role, 'the trust policy of the role', trust, TRUST_POLICY_QUOTA, 'fewer agent or flow IDs, or none (every agent or flow of the account)');
 }
 
 /** The quota check of a customer managed policy: 6,144 characters. */
 export function checkManagedPolicyQuota(policy: iam.ManagedPolicy, fix: string): string[] {
   const size = policySize(Stack.of(policy).resolve(policy.document));
-  return checkOne(policy, 'the managed policy', size, MANAGED_POLICY_QUOTA, fix);
+  return checkQuota(policy, 'the managed policy', size, MANAGED_POLICY_QUOTA, fix);
 }
 
-function checkOne(scope: IConstruct, what: string, size: number, quota: number, fix: string): string[] {
+/** Error over the quota, warning above 90 % of it. */
+export function checkQuota(scope: IConstruct, what: string, size: number, quota: number, fix: string): string[] {
   if (size > quota) {
     return [`${what} would be about ${size} characters, over IAM's quota of ${quota}, so CloudFormation would fail at deploy. Fix: ${fix}.`];
   }

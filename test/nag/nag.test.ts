@@ -132,6 +132,18 @@ describe('GuardrailEnforcementMissing', () => {
     appRole(stack, 'Unrelated').addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     expect(findings(app)).toEqual({});
   });
+
+  test('Compliance: an invoker role split across managed policies (Deny inline, Allows in managed policies)', () => {
+    const { app, stack } = newStack();
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [guardrail()],
+      models: Array.from({ length: 200 }, (_, i) => InvokableModel.foundationModel(`anthropic.claude-model-${i}-v1:0`)),
+    });
+    const template = app.synth().getStackByName('Test').template;
+    expect(Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::IAM::ManagedPolicy').length).toBeGreaterThan(1);
+    expect(findings(app)).toEqual({});
+  });
 });
 
 describe('IneffectiveGuardrailCondition', () => {

@@ -1,0 +1,118 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { jsonSize } from './policy-size';
+
+/** The characters of a policy document around its statements: `{"Version":"2012-10-17","Statement":[]}`. */
+export const DOCUMENT_OVERHEAD = JSON.stringify({ Version: '2012-10-17', Statement: [] }).length;
+
+/** One policy document of a split: its statements and the characters IAM will count (estimated high). */
+export interface PolicyPart {
+  readonly statements: iam.PolicyStatement[];
+  readonly size: number;
+}
+
+/** How to split: the statements that must stay together in the first part, and the room in each part. */
+export interface SplitOptions {
+  /** Statements that go first in the first part, whole (the enforcement Deny). */
+  readonly pinned: iam.PolicyStatement[];
+  /** Characters available in the first part (the role's inline policy). */
+  readonly firstBudget: number;
+  /** Characters available in each further part (a managed policy). */
+  readonly nextBudget: number;
+}
+
+interface Measured {
+  readonly size: number;
+  /** For an Allow over several resources: the statement's size without resources and each resource's. */
+  readonly empty?: number;
+  readonly resources?: number[];
+}
+
+/**
+ * Lays out statements in policy documents. When they all fit in the first part they stay there, in their
+ * order. Otherwise the pinned statements go first in the first part, and the others fill the parts in
+ * order; an Allow that does not fit the room left is split by resources (a statement over some of the
+ * resources, with the same actions and condition, in each part: together they allow exactly what the
+ * statement allowed). A Deny is never split: two Denies over parts of a negated condition's values would
+ * deny more, and over parts of the resources they would deny the same, so it gains nothing.
+ *
+ * A part can end up over its budget only with a statement that does not fit an empty part on its own; the
+ * caller's quota check reports it.
+ */
+export function splitStatements(stack: Stack, statements: iam.PolicyStatement[], options: SplitOptions): PolicyPart[] {
+  const measured = new Map(statements.map(s => [s, measure(stack, s)]));
+  const all = documentSize(statements.map(s => measured.get(s)!.size));
+  if (all <= options.firstBudget) return [{ statements, size: all }];
+
+  const parts: Array<{ statements: iam.PolicyStatement[]; size: number; budget: number }> = [];
+  const open = (budget: number) => {
+    const part = { statements: [] as iam.PolicyStatement[], size: DOCUMENT_OVERHEAD, budget };
+    parts.push(part);
+    return part;
+  };
+  const add = (part: { statements: iam.PolicyStatement[]; size: number }, statement: iam.PolicyStatement, size: number) => {
+    part.size += size + (part.statements.length > 0 ? 1 : 0);
+    part.statements.push(statement);
+  };
+  const room = (part: { statements: iam.PolicyStatement[]; size: number; budget: number }) =>
+    part.budget - part.size - (part.statements.length > 0 ? 1 : 0);
+
+  let current = open(options.firstBudget);
+  for (const statement of options.pinned) add(current, statement, measured.get(statement)!.size);
+  for (const statement of statements.filter(s => !options.pinned.includes(s))) {
+    const m = measured.get(statement)!;
+    if (m.size <= room(current)) {
+      add(current, statement, m.size);
+      continue;
+    }
+    if (m.resources === undefined || m.empty === undefined) {
+      if (current.statements.length > 0) current = open(options.nextBudget);
+      add(current, statement, m.size);
+      continue;
+    }
+    // Split by resources: as many as fit in the room left, the rest in the next parts.
+    let resources = statement.resources;
+    let sizes = m.resources;
+    while (resources.length > 0) {
+      let count = 0;
+      let used = m.empty - 1; // the last resource has no comma after it
+      while (count < resources.length && used + sizes[count] <= room(current)) used += sizes[count++];
+      if (count === 0) {
+        if (current.statements.length > 0) {
+          current = open(options.nextBudget);
+          continue;
+        }
+        used += sizes[count++]; // one resource does not fit an empty part: over budget, reported by the caller
+      }
+      add(current, withResources(statement, resources.slice(0, count)), used);
+      resources = resources.slice(count);
+      sizes = sizes.slice(count);
+      if (resources.length > 0) current = open(options.nextBudget);
+    }
+  }
+  return parts.map(({ statements: s, size }) => ({ statements: s, size }));
+}
+
+/** The size of a document of statements of these sizes. */
+function documentSize(sizes: number[]): number {
+  return DOCUMENT_OVERHEAD + sizes.reduce((n, s) => n + s, 0) + Math.max(0, sizes.length - 1);
+}
+
+function measure(stack: Stack, statement: iam.PolicyStatement): Measured {
+  const json = stack.resolve(statement.toStatementJson());
+  const size = jsonSize(json);
+  if (statement.effect !== iam.Effect.ALLOW || statement.resources.length < 2) return { size };
+  const resources = (stack.resolve(statement.resources) as any[]).map(r => jsonSize(r) + 1);
+  return { size, empty: jsonSize({ ...json, Resource: [] }), resources };
+}
+
+function withResources(statement: iam.PolicyStatement, resources: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: statement.sid,
+    effect: statement.effect,
+    actions: statement.actions,
+    notActions: statement.notActions,
+    resources,
+    conditions: statement.conditions,
+  });
+}
