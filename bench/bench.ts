@@ -2,14 +2,18 @@
  * Synth-time benchmark: apps of N guardrail-enforced roles built with this library, side by side with the
  * same statements written by hand with plain aws-cdk-lib.
  *
- *   npx projen bench                      # sizes 1, 10, 100, 1000; 5 runs each
+ *   npx projen bench                      # sizes 1, 10, 100, 1000; at least 5 runs each
  *   npx projen bench -- --sizes 1 --runs 1
  *
- * Timings are noisy (this is not a test); the median of the runs is reported.
+ * Timings are noisy (this is not a test); the median of the runs is reported. Small apps get more runs
+ * (at least 200 / roles), and the garbage of one run is collected before the next starts, so that a
+ * collection does not land on whichever variant happens to run next.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
@@ -67,9 +71,20 @@ function buildApp(variant: Variant, roles: number, outdir: string): App {
         inlinePolicies: {
           GuardrailEnforcement: new iam.PolicyDocument({
             statements: [
-              new iam.PolicyStatement({ actions, resources: [`arn:${stack.partition}:bedrock:${REGION}::foundation-model/${MODEL}`], conditions: { StringEquals: { 'bedrock:GuardrailIdentifier': value } } }),
-              new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources: ['*'], conditions: { StringNotEquals: { 'bedrock:GuardrailIdentifier': value } } }),
-              new iam.PolicyStatement({ actions: ['bedrock:ApplyGuardrail'], resources: [guardrailArn(i)] }),
+              new iam.PolicyStatement({
+                sid: 'InvokeWithApprovedGuardrail',
+                actions,
+                resources: [`arn:${stack.partition}:bedrock:${REGION}::foundation-model/${MODEL}`],
+                conditions: { StringEquals: { 'bedrock:GuardrailIdentifier': value } },
+              }),
+              new iam.PolicyStatement({
+                sid: 'DenyInvokeWithoutApprovedGuardrail',
+                effect: iam.Effect.DENY,
+                actions,
+                resources: ['*'],
+                conditions: { StringNotEquals: { 'bedrock:GuardrailIdentifier': value } },
+              }),
+              new iam.PolicyStatement({ sid: 'ApplyGuardrail', actions: ['bedrock:ApplyGuardrail'], resources: [guardrailArn(i)] }),
             ],
           }),
         },
@@ -79,8 +94,12 @@ function buildApp(variant: Variant, roles: number, outdir: string): App {
   return app;
 }
 
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage: () => void = vm.runInNewContext('gc');
+
 function synthOnce(variant: Variant, roles: number) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  collectGarbage();
   const start = process.hrtime.bigint();
   const assembly = buildApp(variant, roles, outdir).synth();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -90,7 +109,7 @@ function synthOnce(variant: Variant, roles: number) {
   const firstRole = Object.values(template.Resources as { [id: string]: any }).find(r => r.Type === 'AWS::IAM::Role');
   const policyChars = policySize(resolvePartition(firstRole.Properties.Policies[0].PolicyDocument));
   fs.rmSync(outdir, { recursive: true, force: true });
-  return { ms, bytes, policyChars };
+  return { ms, bytes, policyChars, template: JSON.stringify(template) };
 }
 
 /** The partition as deployed in the commercial partition (the policy size IAM would count there). */
@@ -111,23 +130,35 @@ function argument(name: string, fallback: string): string {
 
 const sizes = argument('sizes', '1,10,100,1000').split(',').map(Number);
 const runs = Number(argument('runs', '5'));
-console.log(`Synth benchmark: ${runs} run(s) per size, median; Node ${process.version}, ${os.cpus().length} CPUs`);
-console.log('| roles | library ms | hand-written ms | ratio | library template bytes | hand-written template bytes | policy chars per role (library / hand-written) |');
-console.log('|---|---|---|---|---|---|---|');
+const runsFor = (size: number) => Math.max(runs, Math.ceil(200 / size));
+console.log(`Synth benchmark: at least ${runs} run(s) per size (${sizes.map(n => `${runsFor(n)} for ${n}`).join(', ')}), median; Node ${process.version}, ${os.cpus().length} CPUs`);
+console.log('| roles | library ms | hand-written ms | ratio of medians | median of paired ratios | library template bytes | hand-written template bytes | policy chars per role (library / hand-written) |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const size of sizes) {
   const results: { [v: string]: ReturnType<typeof synthOnce>[] } = { 'library': [], 'hand-written': [] };
   // Warm up: the first synths of a process pay for loading modules and for compiling aws-cdk-lib's
   // CloudFormation validator (WebAssembly, several seconds), whichever variant runs first.
   for (const v of ['library', 'hand-written', 'library', 'hand-written'] as Variant[]) synthOnce(v, size);
-  for (let r = 0; r < runs; r++) {
+  for (let r = 0; r < runsFor(size); r++) {
     // Alternate the order so that neither variant always runs on a warmer process.
     const order: Variant[] = r % 2 === 0 ? ['library', 'hand-written'] : ['hand-written', 'library'];
     for (const v of order) results[v].push(synthOnce(v, size));
   }
   const lib = median(results.library.map(x => x.ms));
   const hand = median(results['hand-written'].map(x => x.ms));
-  console.log(`| ${size} | ${lib.toFixed(0)} | ${hand.toFixed(0)} | ${(lib / hand).toFixed(2)} | ${results.library[0].bytes} | ${results['hand-written'][0].bytes} | ${results.library[0].policyChars} / ${results['hand-written'][0].policyChars} |`);
+  // The machine's speed drifts over seconds (other tenants): the ratio of each pair of neighbouring runs
+  // cancels the drift, and its median is the least noisy estimate.
+  const paired = median(results.library.map((x, r) => x.ms / results['hand-written'][r].ms));
+  console.log(`| ${size} | ${lib.toFixed(0)} | ${hand.toFixed(0)} | ${(lib / hand).toFixed(2)} | ${paired.toFixed(2)} | ${results.library[0].bytes} | ${results['hand-written'][0].bytes} | ${results.library[0].policyChars} / ${results['hand-written'][0].policyChars} |`);
 }
-const ours = synthOnce('library', 1).policyChars;
+// The comparison is like for like only if both variants write the same template.
+const [library, handWritten] = [synthOnce('library', 1), synthOnce('hand-written', 1)];
+if (library.template !== handWritten.template) {
+  console.error(`\nThe hand-written template differs from the library's, so the timings do not compare the same output:\n${library.template}\n${handWritten.template}`);
+  process.exitCode = 1;
+} else {
+  console.log('\nBoth variants synthesize the same template, character for character.');
+}
+const ours = library.policyChars;
 const docs = JSON.stringify(DOCS_EXAMPLE_1).length;
-console.log(`\nOne guardrail, one model: the library's policy is ${ours} characters; the AWS docs' Example 1 is ${docs} (${ours <= docs ? 'not longer' : 'longer'}).`);
+console.log(`One guardrail, one model: the library's policy is ${ours} characters; the AWS docs' Example 1 is ${docs} (${ours <= docs ? 'not longer' : 'longer'}).`);

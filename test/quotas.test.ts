@@ -1,6 +1,7 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   AgentExecutionRole,
   EnforcedGuardrail,
@@ -9,7 +10,7 @@ import {
   GuardrailVersion,
   InvokableModel,
 } from '../src';
-import { policySize } from '../src/private/policy-size';
+import { jsonSize, policySize, unresolvedSize } from '../src/private/policy-size';
 
 const US = ['us-east-1', 'us-east-2', 'us-west-2'];
 const EU = ['eu-central-1', 'eu-west-1', 'eu-west-3', 'eu-north-1', 'eu-south-1', 'eu-south-2'];
@@ -59,6 +60,24 @@ test('managed policies attached by the user count towards the 10 per role', () =
   const own = Array.from({ length: 8 }, (_, i) => iam.ManagedPolicy.fromManagedPolicyName(newStack(), `Own${i}`, `own-policy-${i}`));
   expect(invoker(foundationModels(150), 1, own)).not.toThrow();
   expect(invoker(foundationModels(300), 1, own)).toThrow(/needs \d+ managed policies besides the inline policy, and with the 8 attached to the role that is \d+, over IAM's default quota of 10.*or attach fewer managed policies to the role/s);
+});
+
+test('the size of an unresolved value is the size of the resolved one, whatever its tokens', () => {
+  const stack = newStack();
+  const agnostic = new Stack(new App(), 'Agnostic');
+  const bucket = new s3.Bucket(stack, 'Bucket');
+  const statements = [
+    new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [`arn:${stack.partition}:bedrock:us-east-1::foundation-model/m`] }),
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*'), Fn.join('', ['arn:aws:s3:::', 'x'.repeat(300)])] }),
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'], conditions: { NumericLessThan: { 's3:max-keys': Token.asNumber(bucket.bucketName) } } }),
+  ];
+  const agnosticStatement = new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [`arn:${agnostic.partition}:bedrock:${agnostic.region}:${agnostic.account}:inference-profile/p`] });
+  for (const [statement, scope] of [...statements.map(st => [st, stack] as const), [agnosticStatement, agnostic] as const]) {
+    const json = statement.toStatementJson();
+    expect(unresolvedSize(scope, json)).toBe(jsonSize(scope.resolve(json)));
+  }
+  const doc = new iam.PolicyDocument({ statements }).toJSON();
+  expect(unresolvedSize(stack, doc)).toBe(policySize(stack.resolve(doc)));
 });
 
 test('Fn::Sub is estimated from its template, with its variables estimated high', () => {

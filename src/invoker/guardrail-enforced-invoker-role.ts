@@ -12,8 +12,8 @@ import {
   checkTrustPolicyQuota,
   MANAGED_POLICIES_PER_ROLE,
   MANAGED_POLICY_QUOTA,
-  policySize,
   ROLE_INLINE_QUOTA,
+  unresolvedSize,
   WARN_AT,
 } from '../private/policy-size';
 import { splitStatements } from '../private/policy-split';
@@ -103,8 +103,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     // create the managed policies for those that do not fit inline.
     const layOut = { visit: (node: IConstruct) => { if (node === this) this.createOverflowPolicies(); } };
     Aspects.of(this).add(layOut, { priority: AspectPriority.READONLY });
-    this.node.addValidation({ validate: () => this.warnAboutLimitations() });
-    this.node.addValidation({ validate: () => this.checkQuotas() });
+    this.node.addValidation({ validate: () => [...this.warnAboutLimitations(), ...this.checkQuotas()] });
   }
 
   /** The approved guardrails. */
@@ -143,7 +142,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
   /** The characters of the role's other inline policies (AWS::IAM::Policy resources made with L1 constructs are not seen). */
   private otherInlineSize(): number {
     const stack = Stack.of(this);
-    return this.otherInlineDocuments.reduce((n, doc) => n + policySize(stack.resolve(doc)), 0);
+    return this.otherInlineDocuments.reduce((n, doc) => n + unresolvedSize(stack, doc.toJSON()), 0);
   }
 
   private createOverflowPolicies() {

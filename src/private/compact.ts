@@ -7,6 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * NotResource are left as they are.
  */
 export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicyStatement[] {
+  // Most documents have no two statements with the same effect and actions: then there is nothing to merge.
+  const shapes = statements.map(s => `${s.effect} ${[...s.actions].sort().join(' ')} ${[...s.notActions].sort().join(' ')}`);
+  if (new Set(shapes).size === shapes.length) return statements;
   const merged: Array<{ first: iam.PolicyStatement; resources: string[]; count: number }> = [];
   const byKey = new Map<string, { first: iam.PolicyStatement; resources: string[]; count: number }>();
   for (const statement of statements) {
@@ -55,9 +58,12 @@ function canonicalJson(value: any): string {
  */
 export function sortResources(document: any): any {
   if (!document || !Array.isArray(document.Statement)) return document;
+  const unsorted = (s: any) => ['Resource', 'NotResource'].some(key => Array.isArray(s[key]) && s[key].length > 1);
+  if (!document.Statement.some(unsorted)) return document;
   return {
     ...document,
     Statement: document.Statement.map((s: any) => {
+      if (!unsorted(s)) return s;
       const out = { ...s };
       for (const key of ['Resource', 'NotResource']) {
         if (Array.isArray(out[key])) out[key] = sortByJson(out[key]);

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { jsonSize } from './policy-size';
+import { jsonSize, unresolvedSize } from './policy-size';
 
 /** The characters of a policy document around its statements: `{"Version":"2012-10-17","Statement":[]}`. */
 export const DOCUMENT_OVERHEAD = JSON.stringify({ Version: '2012-10-17', Statement: [] }).length;
@@ -40,9 +40,9 @@ interface Measured {
  * caller's quota check reports it.
  */
 export function splitStatements(stack: Stack, statements: iam.PolicyStatement[], options: SplitOptions): PolicyPart[] {
-  const measured = new Map(statements.map(s => [s, measure(stack, s)]));
-  const all = documentSize(statements.map(s => measured.get(s)!.size));
+  const all = documentSize(statements.map(s => unresolvedSize(stack, s.toStatementJson())));
   if (all <= options.firstBudget) return [{ statements, size: all }];
+  const measured = new Map(statements.map(s => [s, measure(stack, s)]));
 
   const parts: Array<{ statements: iam.PolicyStatement[]; size: number; budget: number }> = [];
   const open = (budget: number) => {
