@@ -43,6 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60000,
       // Coverage costs about 40 s of the suite's 90 on 2 cores: ask for it with `npx projen test -- --coverage`.
       collectCoverage: false,
+      // Turns aws-cdk-lib's CloudFormation schema validation off, except in the tests that ask for it.
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
     },
   },
   tsconfigDevFile: 'tsconfig.dev.json',

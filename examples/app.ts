@@ -3,7 +3,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExampleStack } from './example-stack';
 import { BedrockGuardrailChecks } from '../src';
 
-const app = new App();
+// Any issue aws-cdk-lib's CloudFormation validation finds in the templates fails the synth, not just a warning.
+const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
 // Check the whole app at synth: this library's rules and the AWS Solutions rules.
 Validations.of(app).addPlugins(new BedrockGuardrailChecks(app), new AwsSolutionsChecks(app));
 new ExampleStack(app, 'BedrockGuardrailIamExample', {

@@ -7,11 +7,15 @@ import { DeployEnv, DEFAULT_ENV, resolveCfn } from './sim/cfn';
 import { dependsOn, resourcesInCycles } from './sim/graph';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
 
+// aws-cdk-lib's CloudFormation schema validation, off in most tests (test/setup-env.ts), runs here.
+process.env.CDK_VALIDATION = 'true';
+
 const GUARDRAIL = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/exampleguardrail1`;
 const KEY = `arn:aws:kms:us-east-1:${DEFAULT_ENV.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 function synthExample() {
-  const app = new App();
+  // Any issue aws-cdk-lib's CloudFormation validation finds in the template fails the synth.
+  const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
   const stack = new ExampleStack(app, 'BedrockGuardrailIamExample', { env: { region: 'us-east-1' } });
   const template = Template.fromStack(stack);
   const json = template.toJSON();

@@ -1,10 +1,14 @@
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ACCOUNT, fm, G1, G2, guardrailArn, invoke, KEY_ARN, profileArn, REGION, stream, synthInvoker } from './fixtures';
-import { EnforcedGuardrail, GuardrailVersion, InvokableModel } from '../../src';
+import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../../src';
 import { policySize } from '../../src/private/policy-size';
 import { ALLOW_ALL, decide } from '../sim/simulate';
+
+// aws-cdk-lib's CloudFormation schema validation, off in most tests (test/setup-env.ts), runs here.
+process.env.CDK_VALIDATION = 'true';
 
 const US = ['us-east-1', 'us-east-2', 'us-west-2'];
 const modelId = (i: number) => `anthropic.claude-model-${String(i).padStart(3, '0')}-20250101-v1:0`;
@@ -69,6 +73,18 @@ describe('an enforcement too large for the inline policy is split across managed
     expect(resourcesOf('ApplyGuardrail')).toEqual([G1, G2]);
     expect(resourcesOf('AllowRoleToUseEncryptedGuardrailDuringInference')).toEqual([KEY_ARN]);
   });
+});
+
+test('the split role\'s template passes aws-cdk-lib\'s CloudFormation validation, its findings as errors', () => {
+  const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+  const stack = new Stack(app, 'Strict', { env: { account: ACCOUNT, region: REGION } });
+  new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+    models: Array.from({ length: FOUNDATION_MODELS }, (_, i) => InvokableModel.foundationModel(modelId(i))),
+  });
+  const template = Template.fromStack(stack).toJSON();
+  expect(Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::IAM::ManagedPolicy').length).toBeGreaterThan(0);
 });
 
 describe('the split role, simulated', () => {
