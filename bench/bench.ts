@@ -2,7 +2,7 @@
  * Synth-time benchmark: apps of N guardrail-enforced roles built with this library, side by side with the
  * same statements written by hand with plain aws-cdk-lib.
  *
- *   npx projen bench                      # sizes 1, 10, 100, 1000; at least 5 runs each
+ *   npx projen bench                      # sizes 1, 10, 100, 1000; at least 9 runs each
  *   npx projen bench -- --sizes 1 --runs 1
  *
  * Timings are noisy (this is not a test); the median of the runs is reported. Small apps get more runs
@@ -129,7 +129,7 @@ function argument(name: string, fallback: string): string {
 }
 
 const sizes = argument('sizes', '1,10,100,1000').split(',').map(Number);
-const runs = Number(argument('runs', '5'));
+const runs = Number(argument('runs', '9'));
 const runsFor = (size: number) => Math.max(runs, Math.ceil(200 / size));
 console.log(`Synth benchmark: at least ${runs} run(s) per size (${sizes.map(n => `${runsFor(n)} for ${n}`).join(', ')}), median; Node ${process.version}, ${os.cpus().length} CPUs`);
 console.log('| roles | library ms | hand-written ms | ratio of medians | median of paired ratios | library template bytes | hand-written template bytes | policy chars per role (library / hand-written) |');
