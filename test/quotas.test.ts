@@ -78,6 +78,8 @@ test('the size of an unresolved value is the size of the resolved one, whatever 
   }
   const doc = new iam.PolicyDocument({ statements }).toJSON();
   expect(unresolvedSize(stack, doc)).toBe(policySize(stack.resolve(doc)));
+  // An empty document renders as nothing.
+  expect(unresolvedSize(stack, new iam.PolicyDocument().toJSON())).toBe(0);
 });
 
 test('Fn::Sub is estimated from its template, with its variables estimated high', () => {

@@ -71,6 +71,7 @@ const PSEUDO_TOKEN = /\$\{Token\[AWS\.(Partition|Region|AccountId|URLSuffix)\.\d
  * whose only tokens are pseudo parameters are counted as they are, with each token replaced by its estimate.
  */
 export function unresolvedSize(stack: Stack, value: any): number {
+  if (value === undefined) return 0;
   if (isPlain(value)) {
     const text = JSON.stringify(value).replace(PSEUDO_TOKEN, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[`AWS::${name}`]));
     if (!text.includes('Token[')) return text.length;
