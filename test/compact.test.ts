@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnKnowledgeBase } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -36,6 +36,31 @@ describe('mergeStatements', () => {
       new iam.PolicyStatement({ ...base, resources: ['arn:aws:s3:::b/6'], principals: [new iam.AccountRootPrincipal()] }),
     ];
     expect(mergeStatements(statements)).toEqual(statements);
+  });
+
+  test('conditions holding token objects, and list tokens among the resources, are never merged', () => {
+    const stack = new Stack();
+    const vpceA = new CfnParameter(stack, 'VpceA');
+    const vpceB = new CfnParameter(stack, 'VpceB');
+    const buckets = new CfnParameter(stack, 'Buckets', { type: 'CommaDelimitedList' });
+    const byToken = [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::public/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceA.value } } }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::secret/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceB.value } } }),
+    ];
+    expect(stack.resolve(mergeStatements(byToken).map(st => st.toStatementJson())).map((st: any) => st.Condition.StringEquals['aws:SourceVpce']))
+      .toEqual([{ Ref: 'VpceA' }, { Ref: 'VpceB' }]);
+    const byList = [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::one/*'] }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: buckets.valueAsList }),
+    ];
+    expect(mergeStatements(byList)).toEqual(byList);
+    // Encoded string tokens are told apart as JSON, so they merge only when equal.
+    const byString = [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::a/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceA.valueAsString } } }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceB.valueAsString } } }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::c/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceA.valueAsString } } }),
+    ];
+    expect(json(mergeStatements(byString)).map((st: any) => st.Resource)).toEqual([['arn:aws:s3:::a/*', 'arn:aws:s3:::c/*'], 'arn:aws:s3:::b/*']);
   });
 
   test('a statement on every resource absorbs the others it merges with', () => {
@@ -76,6 +101,20 @@ describe('in the constructs', () => {
     const statements = template.Resources[logicalIdOf(template, 'AWS::IAM::Role', 'AgentRole')].Properties.Policies
       .flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().includes('bedrock:Retrieve'));
     expect(statements).toEqual([{ Sid: 'AgentKnowledgeBaseQuery', Effect: 'Allow', Action: 'bedrock:Retrieve', Resource: [kb('KB00000001'), kb('KB00000002')] }]);
+  });
+
+  test('an agent role with knowledge bases and a statement on a list parameter of knowledge bases synthesizes', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });
+    const list = new CfnParameter(stack, 'KnowledgeBases', { type: 'CommaDelimitedList' });
+    const role = new AgentExecutionRole(stack, 'AgentRole', {
+      models: [InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0')],
+      knowledgeBases: [CfnKnowledgeBase.fromKnowledgeBaseArn(stack, 'Kb1', kb('KB00000002'))],
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: list.valueAsList }));
+    const template = Template.fromStack(stack).toJSON();
+    const retrieve = template.Resources[logicalIdOf(template, 'AWS::IAM::Role', 'AgentRole')].Properties.Policies
+      .flatMap((p: any) => p.PolicyDocument.Statement).filter((st: any) => st.Action === 'bedrock:Retrieve');
+    expect(retrieve.map((st: any) => st.Resource)).toEqual([kb('KB00000002'), { Ref: 'KnowledgeBases' }]);
   });
 
   test('resources are sorted: the order in which models are listed does not change the template', async () => {

@@ -1,4 +1,9 @@
+import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { isPlain } from './policy-size';
+
+/** How a list token is written as a string. */
+const LIST_TOKEN = '#{Token[';
 
 /**
  * Compact policies: statements that allow or deny the same actions under the same condition are one
@@ -38,9 +43,15 @@ export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicySt
   });
 }
 
-/** What two mergeable statements share, or undefined when the statement is not merged. */
+/**
+ * What two mergeable statements share, or undefined when the statement is not merged: with principals or
+ * NotResource; with a list token among its resources (it cannot be joined to other resources); with a
+ * condition that holds a token object (two different ones would look the same as JSON).
+ */
 function mergeKey(statement: iam.PolicyStatement): string | undefined {
   if (statement.hasPrincipal || statement.notResources.length > 0 || statement.resources.length === 0) return undefined;
+  if (Token.isUnresolved(statement.resources) || statement.resources.some(r => r.startsWith(LIST_TOKEN))) return undefined;
+  if (!isPlain(statement.conditions ?? {})) return undefined;
   return canonicalJson([statement.effect, [...statement.actions].sort(), [...statement.notActions].sort(), statement.conditions ?? {}]);
 }
 

@@ -80,7 +80,7 @@ export function unresolvedSize(stack: Stack, value: any): number {
 }
 
 /** Whether a value is JSON data only: no token object, no encoded number token. */
-function isPlain(value: any): boolean {
+export function isPlain(value: any): boolean {
   if (typeof value === 'number') return !Token.isUnresolved(value);
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) return value.every(isPlain);
