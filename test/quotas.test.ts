@@ -71,8 +71,12 @@ test('the size of an unresolved value is the size of the resolved one, whatever 
     new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*'), Fn.join('', ['arn:aws:s3:::', 'x'.repeat(300)])] }),
     new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'], conditions: { NumericLessThan: { 's3:max-keys': Token.asNumber(bucket.bucketName) } } }),
   ];
-  const agnosticStatement = new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [`arn:${agnostic.partition}:bedrock:${agnostic.region}:${agnostic.account}:inference-profile/p`] });
-  for (const [statement, scope] of [...statements.map(st => [st, stack] as const), [agnosticStatement, agnostic] as const]) {
+  const agnosticStatements = [
+    new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [`arn:${agnostic.partition}:bedrock:${agnostic.region}:${agnostic.account}:inference-profile/p`] }),
+    // Characters that JSON escapes, next to a pseudo parameter.
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::a"b\\c\n${agnostic.region}/*`] }),
+  ];
+  for (const [statement, scope] of [...statements.map(st => [st, stack] as const), ...agnosticStatements.map(st => [st, agnostic] as const)]) {
     const json = statement.toStatementJson();
     expect(unresolvedSize(scope, json)).toBe(jsonSize(scope.resolve(json)));
   }
@@ -106,6 +110,35 @@ test('an invoker role\'s own inline policies that fill its inline quota: the enf
   });
   expect(() => Template.fromStack(stack))
     .toThrow(/Test\/Invoker.*the inline policies of the role would be about \d+ characters, over IAM's quota of 10240.*Fix: move statements of your own \(inlinePolicies, addToPolicy\(\)\) to a managed policy/s);
+});
+
+test('an L1 AWS::IAM::Policy that names an invoker role counts towards its inline quota', () => {
+  const stack = newStack();
+  const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(80) });
+  new iam.CfnPolicy(stack, 'L1', {
+    policyName: 'l1',
+    roles: [role.roleName],
+    policyDocument: { Version: '2012-10-17', Statement: Array.from({ length: 40 }, (_, i) => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-number-${i}/*` })) },
+  });
+  expect(() => Template.fromStack(stack)).toThrow(/Test\/Invoker: the inline policies of the role would be about \d+ characters, over IAM's quota of 10240/);
+});
+
+test('managed policies that name the role count towards the 10 per role; the same policy attached twice counts once', () => {
+  const synth = (configure: (stack: Stack, role: GuardrailEnforcedInvokerRole) => void) => {
+    const stack = newStack();
+    const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: guardrails(1), models: foundationModels(400) });
+    configure(stack, role);
+    return () => Template.fromStack(stack).toJSON();
+  };
+  const ownPolicy = (stack: Stack, id: string, role: iam.IRole) => new iam.ManagedPolicy(stack, id, {
+    roles: [role], statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${id.toLowerCase()}/*`] })],
+  });
+  expect(synth(() => undefined)).not.toThrow();
+  expect(synth((stack, role) => [1, 2, 3, 4, 5].forEach(i => ownPolicy(stack, `Own${i}`, role))))
+    .toThrow(/and with the 5 attached to the role that is \d+, over IAM's default quota of 10/);
+  expect(synth((_stack, role) => {
+    for (let i = 0; i < 9; i++) role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'));
+  })).not.toThrow();
 });
 
 test('the managed policies aws-cdk-lib creates for a large default policy (OverflowPolicy) count towards the 10 per role', () => {

@@ -101,7 +101,9 @@ export class GuardrailEnforcement {
       throw new Error(`GuardrailEnforcement.${method} called before attach`);
     }
     if (this.laidOut !== undefined) {
-      throw constructError(this.owner, `${method}() was called after the policy was synthesized. Fix: call ${method}() before app.synth() (or before Template.fromStack() in a test).`);
+      throw constructError(this.owner, `${method}() was called after the policy was synthesized (its statements are laid out once, when synthesis `
+        + `reaches this construct). Fix: call ${method}() before app.synth() (or before Template.fromStack() in a test); from an aspect, call it while `
+        + 'visiting this construct itself (an aspect added to it or to a scope above it), not while visiting a construct that comes after it.');
     }
     return this.owner;
   }

@@ -37,7 +37,8 @@ function concrete(value: any): any {
 }
 
 function estimateLength(intrinsic: any): number {
-  if (typeof intrinsic === 'string') return intrinsic.length;
+  // A literal part counts as JSON writes it (quotes, backslashes and line breaks escaped).
+  if (typeof intrinsic === 'string') return JSON.stringify(intrinsic).length - 2;
   if (typeof intrinsic.Ref === 'string') return PSEUDO_LENGTHS[intrinsic.Ref] ?? UNKNOWN_VALUE_LENGTH;
   if (Array.isArray(intrinsic['Fn::Join'])) {
     const [sep, parts] = intrinsic['Fn::Join'];
@@ -47,7 +48,8 @@ function estimateLength(intrinsic: any): number {
   if (intrinsic['Fn::Sub'] !== undefined) {
     // The template with each ${Name} replaced by its estimate (pseudo parameters) or the unknown-value length.
     const template = String(asArray(intrinsic['Fn::Sub'])[0]);
-    return template.replace(/\$\{([^}]+)\}/g, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[name] ?? UNKNOWN_VALUE_LENGTH)).length;
+    const text = template.replace(/\$\{([^}]+)\}/g, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[name] ?? UNKNOWN_VALUE_LENGTH));
+    return JSON.stringify(text).length - 2;
   }
   return UNKNOWN_VALUE_LENGTH;
 }

@@ -23,8 +23,13 @@ export interface SplitOptions {
 
 interface Measured {
   readonly size: number;
-  /** For an Allow over several resources: the statement's size without resources and each resource's. */
+  /**
+   * For an Allow over several resources: the statement's size without resources, and its resources sorted
+   * as the template writes them (so that the split does not depend on the order models were listed in)
+   * with the size of each.
+   */
   readonly empty?: number;
+  readonly sorted?: string[];
   readonly resources?: number[];
 }
 
@@ -65,13 +70,13 @@ export function splitStatements(stack: Stack, statements: iam.PolicyStatement[],
       add(current, statement, m.size);
       continue;
     }
-    if (m.resources === undefined || m.empty === undefined) {
+    if (m.resources === undefined || m.empty === undefined || m.sorted === undefined) {
       if (current.statements.length > 0) current = open(options.nextBudget);
       add(current, statement, m.size);
       continue;
     }
     // Split by resources: as many as fit in the room left, the rest in the next parts.
-    let resources = statement.resources;
+    let resources = m.sorted;
     let sizes = m.resources;
     while (resources.length > 0) {
       let count = 0;
@@ -102,8 +107,12 @@ function measure(stack: Stack, statement: iam.PolicyStatement): Measured {
   const json = stack.resolve(statement.toStatementJson());
   const size = jsonSize(json);
   if (statement.effect !== iam.Effect.ALLOW || statement.resources.length < 2) return { size };
-  const resources = (stack.resolve(statement.resources) as any[]).map(r => jsonSize(r) + 1);
-  return { size, empty: jsonSize({ ...json, Resource: [] }), resources };
+  const values = stack.resolve(statement.resources);
+  // A list token resolves to one value for several resources: such a statement stays whole.
+  if (!Array.isArray(values) || values.length !== statement.resources.length) return { size };
+  const resolved = values.map((r, i) => ({ arn: statement.resources[i], key: JSON.stringify(r), size: jsonSize(r) + 1 }));
+  resolved.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { size, empty: jsonSize({ ...json, Resource: [] }), sorted: resolved.map(r => r.arn), resources: resolved.map(r => r.size) };
 }
 
 function withResources(statement: iam.PolicyStatement, resources: string[]): iam.PolicyStatement {

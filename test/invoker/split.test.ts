@@ -153,6 +153,12 @@ describe('when the split happens', () => {
     expect(inlineTotal).toBeLessThanOrEqual(10240 * 0.9);
   });
 
+  test('the order in which models are listed does not change the split template', () => {
+    const forward = synthInvoker({ models: models(200) }).json;
+    expect(managedPolicies(forward).length).toBeGreaterThan(1);
+    expect(synthInvoker({ models: models(200).reverse() }).json).toEqual(forward);
+  });
+
   test('addModel() after construction is laid out too', () => {
     const { json, policies } = synthInvoker({ models: models(1) }, r => models(200).forEach(m => r.addModel(m)));
     expect(managedPolicies(json).length).toBeGreaterThan(0);

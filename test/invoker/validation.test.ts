@@ -1,8 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ACCOUNT, G1, HAIKU, newStack, OTHER_ACCOUNT, REGION, guardrailArn, synthInvoker } from './fixtures';
+import { IConstruct } from 'constructs';
+import { ACCOUNT, G1, G2, HAIKU, newStack, OTHER_ACCOUNT, REGION, guardrailArn, synthInvoker } from './fixtures';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../../src';
 
 describe('GuardrailVersion', () => {
@@ -175,6 +176,25 @@ describe('GuardrailEnforcedInvokerRole', () => {
   test('addModel after synthesis is refused rather than silently ignored', () => {
     const { role } = synthInvoker();
     expect(() => role.addModel(InvokableModel.foundationModel(HAIKU))).toThrow(/addModel\(\) was called after the policy was synthesized/);
+  });
+
+  test('an aspect may add a guardrail while visiting the role; while visiting a later construct it gets the fix', () => {
+    const approveG2 = (visit: (node: IConstruct) => boolean) => {
+      const stack = newStack();
+      const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+        models: [InvokableModel.foundationModel(HAIKU)],
+      });
+      new iam.Role(stack, 'Later', { assumedBy: new iam.AccountRootPrincipal() });
+      const g2 = EnforcedGuardrail.fromArn(G2, GuardrailVersion.numbered(2));
+      Aspects.of(stack.node.root).add({ visit: node => { if (visit(node)) role.addGuardrail(g2); } });
+      return () => Template.fromStack(stack).toJSON();
+    };
+    const template = approveG2(node => node instanceof GuardrailEnforcedInvokerRole)();
+    expect(JSON.stringify(template)).toContain(`${G2}:2`);
+    expect(approveG2(node => node.node.id === 'Later'))
+      .toThrow(/Test\/Invoker: addGuardrail\(\) was called after the policy was synthesized.*Fix: .*from an aspect, call it while visiting this construct itself/);
   });
 
   test('the enforcement inline policy name is reserved', () => {
