@@ -65,6 +65,11 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps {
  * `GuardrailEnforcement2`, `GuardrailEnforcement3`, ... attached to the role, each filled to at most 90 % of
  * IAM's 6,144 characters. The managed policies are created before the role, so the role never has an Allow
  * without the Deny. Every part carries the guardrail condition: no Allow is ever without it.
+ *
+ * The statements are laid out once, when synthesis reaches the role: call `addGuardrail()` and `addModel()`
+ * before synthesis (an aspect may call them while it visits the role itself). At synth the role's quotas are
+ * checked with every AWS::IAM::Policy and AWS::IAM::ManagedPolicy of its stack that names it: 10,240
+ * characters inline, 6,144 per managed policy, 2,048 for the trust policy, 10 managed policies.
  */
 export class GuardrailEnforcedInvokerRole extends iam.Role {
   /**
