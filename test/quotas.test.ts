@@ -141,6 +141,19 @@ test('managed policies that name the role count towards the 10 per role; the sam
   })).not.toThrow();
 });
 
+test('agent roles share the same check: policies that name the role count, and 10 managed policies at most', () => {
+  const stack = newStack();
+  const role = new AgentExecutionRole(stack, 'Agent', { models: foundationModels(1) });
+  for (let i = 0; i < 11; i++) role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(stack, `Own${i}`, `own-policy-${i}`));
+  new iam.CfnPolicy(stack, 'L1', {
+    policyName: 'l1',
+    roles: [role.roleName],
+    policyDocument: { Version: '2012-10-17', Statement: Array.from({ length: 130 }, (_, i) => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-number-${i}/*` })) },
+  });
+  expect(() => Template.fromStack(stack)).toThrow(
+    /Test\/Agent: the inline policies of the role would be about \d+ characters, over IAM's quota of 10240.*Test\/Agent: the role would have 11 managed policies, over IAM's default quota of 10/s);
+});
+
 test('the managed policies aws-cdk-lib creates for a large default policy (OverflowPolicy) count towards the 10 per role', () => {
   const synth = (models: number) => {
     const stack = newStack();

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { GuardrailProfile } from '../guardrail/guardrail-profile';
 import { EncryptedGuardrailKey } from '../key/encrypted-guardrail-key';
 import { DeferredPolicyDocument } from '../private/deferred-document';
-import { checkRoleQuotas } from '../private/policy-size';
+import { addRoleQuotaChecks } from '../private/policy-size';
 import { checkBedrockArn, isToken } from '../private/validation';
 import { guardrailAdminStatements } from '../statements/guardrail-admin';
 import { GUARDRAIL_CREATOR_KEY_ACTIONS } from '../statements/guardrail-key';
@@ -70,6 +70,9 @@ export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
 /**
  * A role that creates and manages Amazon Bedrock guardrails ("Set up permissions to use guardrails"), with
  * optional tag rules, and nothing else: it cannot run inference (separation of duties).
+ *
+ * IAM's quotas are checked at synth: all inline policies together (10,240 characters, with every
+ * AWS::IAM::Policy of the stack that names the role), the trust policy (2,048) and 10 managed policies.
  */
 export class GuardrailAdministratorRole extends iam.Role {
   constructor(scope: Construct, id: string, props: GuardrailAdministratorRoleProps) {
@@ -121,7 +124,7 @@ export class GuardrailAdministratorRole extends iam.Role {
       description: props.description ?? 'Creates and manages Amazon Bedrock guardrails',
       inlinePolicies: { ...props.inlinePolicies, [POLICY_NAME]: new DeferredPolicyDocument(() => statements) },
     });
-    this.node.addValidation({ validate: () => checkRoleQuotas(this, 'fewer guardrail ARNs (or none, for every guardrail of the account), or fewer required tags') });
+    addRoleQuotaChecks(this, 'fewer guardrail ARNs (or none, for every guardrail of the account), or fewer required tags');
     const key = props.encryptionKey;
     if (key instanceof EncryptedGuardrailKey) {
       key.grantCreate(this);

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { markInlinePermissions } from '../private/inline-roles';
-import { checkRoleQuotas } from '../private/policy-size';
+import { addRoleQuotaChecks } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import {
@@ -149,6 +149,9 @@ export interface AgentExecutionRoleProps {
  * - Permissions are inline in the role (policy `AgentPermissions`), including statements added later with
  *   `addToPolicy()` or `grant*()`: an agent that refers to the role is created only after every
  *   permission exists.
+ * - IAM's quotas are checked at synth: all inline policies together (10,240 characters, with every
+ *   AWS::IAM::Policy of the stack that names the role), the trust policy (2,048) and 10 managed policies.
+ *   Statements with the same effect, actions and condition are merged, and resources are sorted.
  */
 export class AgentExecutionRole extends iam.Role {
   /** The ARNs of the agents that may assume the role. */
@@ -180,7 +183,7 @@ export class AgentExecutionRole extends iam.Role {
     });
     self = this;
     markInlinePermissions(this);
-    this.node.addValidation({ validate: () => checkRoleQuotas(this, 'fewer models or destination Regions, or fewer knowledge bases, schemas and collaborators per role') });
+    addRoleQuotaChecks(this, 'fewer models or destination Regions, or fewer knowledge bases, schemas and collaborators per role');
     this.agentArns = agentArns;
     this.permissions = permissions;
     this.modelGrants = [];

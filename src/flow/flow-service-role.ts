@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { markInlinePermissions, mayNameInKeyPolicy } from '../private/inline-roles';
-import { checkRoleQuotas } from '../private/policy-size';
+import { addRoleQuotaChecks } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
 import { constructError } from '../private/validation';
 import { BEDROCK_SERVICE, bedrockServicePrincipal, knowledgeBaseRetrieveStatement } from '../statements/agent';
@@ -176,6 +176,9 @@ export interface FlowServiceRoleProps {
  * - Permissions are inline in the role (policy `FlowPermissions`), including statements added later with
  *   `addToPolicy()` or `grant*()`: a flow that refers to the role is created only after every permission
  *   exists.
+ * - IAM's quotas are checked at synth: all inline policies together (10,240 characters, with every
+ *   AWS::IAM::Policy of the stack that names the role), the trust policy (2,048) and 10 managed policies.
+ *   Statements with the same effect, actions and condition are merged, and resources are sorted.
  */
 export class FlowServiceRole extends iam.Role {
   /** The ARNs of the flows that may assume the role. */
@@ -210,7 +213,7 @@ export class FlowServiceRole extends iam.Role {
     });
     self = this;
     markInlinePermissions(this);
-    this.node.addValidation({ validate: () => checkRoleQuotas(this, 'fewer models, prompts or resources per flow role, or one role per flow') });
+    addRoleQuotaChecks(this, 'fewer models, prompts or resources per flow role, or one role per flow');
     this.flowArns = flowArns;
     this.permissions = permissions;
     this.modelGrants = [];

@@ -3,17 +3,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
-import { asArray } from '../nag/analysis';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
 import { isBroadAwsManagedPolicy, limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
 import {
+  addRoleQuotaCheck,
+  AttachedToRole,
+  checkManagedPolicyCount,
   checkQuota,
   checkTrustPolicyQuota,
-  MANAGED_POLICIES_PER_ROLE,
   MANAGED_POLICY_QUOTA,
-  policySize,
   ROLE_INLINE_QUOTA,
   unresolvedSize,
   WARN_AT,
@@ -22,9 +22,6 @@ import { splitStatements } from '../private/policy-split';
 
 /** The name of the inline policy that carries the enforcement. */
 const ENFORCEMENT_POLICY_NAME = 'GuardrailEnforcement';
-
-/** The invoker roles of each stack. */
-const INVOKER_ROLES = new WeakMap<Stack, GuardrailEnforcedInvokerRole[]>();
 
 const FEWER_GRANTS = 'grant InvokableModel.allFoundationModels() instead of many models, list fewer guardrails or destination Regions, or split the models across several roles';
 
@@ -72,30 +69,6 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps {
  * characters inline, 6,144 per managed policy, 2,048 for the trust policy, 10 managed policies.
  */
 export class GuardrailEnforcedInvokerRole extends iam.Role {
-  /**
-   * IAM's quotas for every invoker role of a stack. The policies attached to each role are found in the
-   * stack (AWS::IAM::Policy and AWS::IAM::ManagedPolicy resources that name it, L1 or L2) in one pass.
-   */
-  private static checkQuotasOf(stack: Stack): string[] {
-    const roles = INVOKER_ROLES.get(stack) ?? [];
-    const byLogicalId = new Map(roles.map(r => [stack.resolve((r.node.defaultChild as iam.CfnRole).logicalId) as string, r]));
-    const inline = new Map<GuardrailEnforcedInvokerRole, number>();
-    const managed = new Map<GuardrailEnforcedInvokerRole, number>();
-    for (const c of stack.node.findAll()) {
-      if (!(c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) || Stack.of(c) !== stack) continue;
-      const named = new Set(asArray(stack.resolve(c.roles)).map((ref: any) => byLogicalId.get(ref?.Ref)));
-      for (const role of named) {
-        if (role === undefined) continue;
-        if (c instanceof iam.CfnPolicy) {
-          inline.set(role, (inline.get(role) ?? 0) + policySize(stack.resolve(c.policyDocument)));
-        } else {
-          managed.set(role, (managed.get(role) ?? 0) + 1);
-        }
-      }
-    }
-    return roles.flatMap(role => role.checkQuotas(inline.get(role) ?? 0, managed.get(role) ?? 0).map(e => `${role.node.path}: ${e}`));
-  }
-
   private readonly enforcement: GuardrailEnforcement;
   private readonly checkedPolicies: Array<{ source: string; document: () => any }>;
   private readonly broadManagedPolicies: string[];
@@ -138,15 +111,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     const layOut = { visit: (node: IConstruct) => { if (node === this) this.createOverflowPolicies(); } };
     Aspects.of(this).add(layOut, { priority: AspectPriority.READONLY });
     this.node.addValidation({ validate: () => this.warnAboutLimitations() });
-    // The quotas of all invoker roles of a stack are checked together, with one pass over the stack.
-    const stack = Stack.of(this);
-    const roles = INVOKER_ROLES.get(stack);
-    if (roles === undefined) {
-      INVOKER_ROLES.set(stack, [this]);
-      stack.node.addValidation({ validate: () => GuardrailEnforcedInvokerRole.checkQuotasOf(stack) });
-    } else {
-      roles.push(this);
-    }
+    addRoleQuotaCheck(this, attached => this.checkQuotas(attached));
   }
 
   /** The approved guardrails. */
@@ -204,31 +169,19 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     });
   }
 
-  /**
-   * IAM's quotas: inline policies, trust policy, each managed policy of the split, managed policies per role.
-   * `attachedInline` is the size of the AWS::IAM::Policy resources that name the role; `attachedManaged`,
-   * the number of AWS::IAM::ManagedPolicy resources that name it (aws-cdk-lib's OverflowPolicy among them).
-   */
-  private checkQuotas(attachedInline: number, attachedManaged: number): string[] {
+  /** IAM's quotas: inline policies, trust policy, each managed policy of the split, managed policies per role. */
+  private checkQuotas(attached: AttachedToRole): string[] {
     const stack = Stack.of(this);
     const parts = this.enforcement.parts();
     const own = this.ownInlineDocuments.reduce((n, doc) => n + unresolvedSize(stack, doc.toJSON()), 0);
-    const errors = [
-      ...checkQuota(this, 'the inline policies of the role', parts[0].size + own + attachedInline, ROLE_INLINE_QUOTA,
+    return [
+      ...checkQuota(this, 'the inline policies of the role', parts[0].size + own + attached.inline, ROLE_INLINE_QUOTA,
         `move statements of your own (inlinePolicies, addToPolicy()) to a managed policy: the guardrail enforcement keeps only what fits inline, but its Deny must stay whole; or ${FEWER_GRANTS}`),
       ...checkTrustPolicyQuota(this),
+      ...parts.slice(1).flatMap((part, i) => checkQuota(this.overflowPolicies[i] ?? this, `the managed policy ${ENFORCEMENT_POLICY_NAME}${i + 2} of the role`,
+        part.size, MANAGED_POLICY_QUOTA, `one statement of the enforcement does not fit in a managed policy on its own: ${FEWER_GRANTS}`)),
+      ...checkManagedPolicyCount(this, attached, parts.length - 1, `${FEWER_GRANTS}, or attach fewer managed policies to the role`),
     ];
-    parts.slice(1).forEach((part, i) => errors.push(...checkQuota(this.overflowPolicies[i] ?? this, `the managed policy ${ENFORCEMENT_POLICY_NAME}${i + 2} of the role`,
-      part.size, MANAGED_POLICY_QUOTA, `one statement of the enforcement does not fit in a managed policy on its own: ${FEWER_GRANTS}`)));
-    // The role's ManagedPolicyArns (yours and the enforcement's, without duplicates) and the policies that name the role.
-    const arns = asArray(stack.resolve((this.node.defaultChild as iam.CfnRole).managedPolicyArns));
-    const managed = new Set(arns.map(a => JSON.stringify(a))).size + attachedManaged;
-    const attached = managed - (parts.length - 1);
-    if (managed > MANAGED_POLICIES_PER_ROLE) {
-      errors.push(`the guardrail enforcement needs ${parts.length - 1} managed policies besides the inline policy, and with the ${attached} attached to the role that is ${managed}, `
-        + `over IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} managed policies per role, so CloudFormation would fail at deploy. Fix: ${FEWER_GRANTS}, or attach fewer managed policies to the role.`);
-    }
-    return errors;
   }
 
   private checkManagedPolicy(policy: iam.IManagedPolicy) {

@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { asArray, policiesOf, PolicyJson } from '../nag/analysis';
+import { asArray, PolicyJson } from '../nag/analysis';
 
 /**
  * IAM's default quotas on policy size, in characters of the policy without white space ("IAM and AWS STS
@@ -90,18 +90,86 @@ export function isPlain(value: any): boolean {
   return Object.values(value).every(isPlain);
 }
 
+/** What a stack attaches to a role besides the role resource itself. */
+export interface AttachedToRole {
+  /** The characters of the AWS::IAM::Policy resources that name the role (inline policies for IAM). */
+  readonly inline: number;
+  /** The number of AWS::IAM::ManagedPolicy resources that name the role in their `Roles`. */
+  readonly managed: number;
+}
+
+type RoleQuotaCheck = (attached: AttachedToRole) => string[];
+
+/** The roles of each stack whose quotas are checked, with their checks. */
+const ROLE_CHECKS = new WeakMap<Stack, Array<{ role: iam.Role; check: RoleQuotaCheck }>>();
+
 /**
- * The quota check of a role: every inline policy of the role together (its own and attached
- * AWS::IAM::Policy resources) against 10,240 characters, its trust policy against 2,048. Returns error
- * messages over the quota; adds a warning at 90 %.
+ * Registers a role's quota check. The roles of a stack are checked together at validation: one pass over
+ * the stack finds every AWS::IAM::Policy and AWS::IAM::ManagedPolicy that names each of them (L1 or L2,
+ * aws-cdk-lib's OverflowPolicy among them), so that many roles do not each scan the whole stack.
  */
-export function checkRoleQuotas(role: iam.Role, fix: string): string[] {
-  const cfn = role.node.defaultChild as iam.CfnRole;
-  const inline = policiesOf(cfn).inline.reduce((n, doc) => n + policySize(doc), 0);
-  return [
-    ...checkQuota(role, 'the inline policies of the role', inline, ROLE_INLINE_QUOTA, fix),
-    ...checkTrustPolicyQuota(role),
-  ];
+export function addRoleQuotaCheck(role: iam.Role, check: RoleQuotaCheck): void {
+  const stack = Stack.of(role);
+  const checks = ROLE_CHECKS.get(stack);
+  if (checks !== undefined) {
+    checks.push({ role, check });
+    return;
+  }
+  ROLE_CHECKS.set(stack, [{ role, check }]);
+  stack.node.addValidation({ validate: () => checkRolesOf(stack) });
+}
+
+function checkRolesOf(stack: Stack): string[] {
+  const checks = ROLE_CHECKS.get(stack) ?? [];
+  const byLogicalId = new Map(checks.map(c => [stack.resolve((c.role.node.defaultChild as iam.CfnRole).logicalId) as string, c.role]));
+  const inline = new Map<iam.Role, number>();
+  const managed = new Map<iam.Role, number>();
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) || Stack.of(c) !== stack) continue;
+    const named = new Set(asArray(stack.resolve(c.roles)).map((ref: any) => byLogicalId.get(ref?.Ref)));
+    for (const role of named) {
+      if (role === undefined) continue;
+      if (c instanceof iam.CfnPolicy) {
+        inline.set(role, (inline.get(role) ?? 0) + policySize(stack.resolve(c.policyDocument)));
+      } else {
+        managed.set(role, (managed.get(role) ?? 0) + 1);
+      }
+    }
+  }
+  return checks.flatMap(({ role, check }) =>
+    check({ inline: inline.get(role) ?? 0, managed: managed.get(role) ?? 0 }).map(e => `${role.node.path}: ${e}`));
+}
+
+/**
+ * The quota check of a role that keeps its permissions in its own inline policies: all inline policies of
+ * the role together (its own and attached AWS::IAM::Policy resources) against 10,240 characters, its trust
+ * policy against 2,048, its managed policies against 10. Errors over a quota; a warning at 90 %.
+ */
+export function addRoleQuotaChecks(role: iam.Role, fix: string): void {
+  addRoleQuotaCheck(role, attached => {
+    const stack = Stack.of(role);
+    const own = asArray(stack.resolve((role.node.defaultChild as iam.CfnRole).policies))
+      .reduce((n: number, p: any) => n + policySize(p?.policyDocument), 0);
+    return [
+      ...checkQuota(role, 'the inline policies of the role', own + attached.inline, ROLE_INLINE_QUOTA, fix),
+      ...checkTrustPolicyQuota(role),
+      ...checkManagedPolicyCount(role, attached, 0, 'attach fewer managed policies to the role'),
+    ];
+  });
+}
+
+/**
+ * The check of IAM's 10 managed policies per role: the role's ManagedPolicyArns (without duplicates) and the
+ * managed policies that name the role. `needed` of them hold the guardrail enforcement (for the message).
+ */
+export function checkManagedPolicyCount(role: iam.Role, attached: AttachedToRole, needed: number, fix: string): string[] {
+  const arns = asArray(Stack.of(role).resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns));
+  const total = new Set(arns.map(a => JSON.stringify(a))).size + attached.managed;
+  if (total <= MANAGED_POLICIES_PER_ROLE) return [];
+  const what = needed > 0
+    ? `the guardrail enforcement needs ${needed} managed policies besides the inline policy, and with the ${total - needed} attached to the role that is ${total}`
+    : `the role would have ${total} managed policies`;
+  return [`${what}, over IAM's default quota of ${MANAGED_POLICIES_PER_ROLE} managed policies per role, so CloudFormation would fail at deploy. Fix: ${fix}.`];
 }
 
 /** The quota check of a role's trust policy: 2,048 characters. */
