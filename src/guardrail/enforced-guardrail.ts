@@ -4,7 +4,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { IConstruct } from 'constructs';
 import { GuardrailProfile } from './guardrail-profile';
 import { GuardrailConditionValues, GuardrailVersion } from './guardrail-version';
-import { checkBedrockArn, constructError, factoryError, parseArn } from '../private/validation';
+import { checkGuardrailArn, constructError, factoryError, parseArn } from '../private/validation';
 
 /** Guardrail IDs are lowercase letters and digits only (§1.4 of the reference). */
 const GUARDRAIL_ID = /^[a-z0-9]+$/;
@@ -59,7 +59,7 @@ export class EnforcedGuardrail {
    * `bedrock:GuardrailIdentifier` enforcement).
    */
   public static fromArn(guardrailArn: string, version: GuardrailVersion, options: EnforcedGuardrailOptions = {}): EnforcedGuardrail {
-    const parsed = checkBedrockArn('EnforcedGuardrail.fromArn', guardrailArn, 'guardrail', GUARDRAIL_ID, EXAMPLE_ARN);
+    const parsed = checkGuardrailArn('EnforcedGuardrail.fromArn', guardrailArn, EXAMPLE_ARN);
     return new EnforcedGuardrail({
       guardrailArn,
       version,
@@ -81,7 +81,7 @@ export class EnforcedGuardrail {
     options: EnforcedGuardrailOptions = {},
   ): EnforcedGuardrail {
     const guardrailArn = guardrail.guardrailRef.guardrailArn;
-    checkBedrockArn('EnforcedGuardrail.fromGuardrail', guardrailArn, 'guardrail', GUARDRAIL_ID, EXAMPLE_ARN);
+    checkGuardrailArn('EnforcedGuardrail.fromGuardrail', guardrailArn, EXAMPLE_ARN);
     let keyArn = options.encryptionKey?.keyRef.keyArn;
     if (guardrail instanceof CfnGuardrail) {
       keyArn = keyArn ?? guardrail.kmsKeyArn;
@@ -174,6 +174,8 @@ export class EnforcedGuardrail {
     this.checkSameAccount(scope);
     const stack = Stack.of(scope);
     const sourceRegion = this.region ?? parseArn(this.guardrailArn)?.region ?? stack.region;
+    this.checkSameRegion(scope, sourceRegion);
+    this.warnAboutMutableVersion(scope);
     return {
       guardrailArn: this.guardrailArn,
       conditionValues: this.version._conditionValues(this.guardrailArn),
@@ -181,6 +183,30 @@ export class EnforcedGuardrail {
       keyArn: this.encryptionKeyArn,
       hasProfile: this.guardrailProfile !== undefined,
     };
+  }
+
+  /**
+   * A guardrail is a Regional resource: Amazon Bedrock looks up the guardrail a request names in the Region
+   * the request is sent to (cross-Region guardrail inference moves only the evaluation, through a guardrail
+   * profile; the guardrail stays in its Region). A guardrail of another Region is reported as not found.
+   */
+  private checkSameRegion(scope: IConstruct, guardrailRegion: string) {
+    const stack = Stack.of(scope);
+    if (Token.isUnresolved(guardrailRegion) || Token.isUnresolved(stack.region) || guardrailRegion === stack.region) return;
+    Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailInOtherRegion',
+      `The guardrail ${this.guardrailArn} is in ${guardrailRegion}, but this stack deploys to ${stack.region}. A guardrail is a Regional resource: Amazon Bedrock looks up the guardrail a request names `
+      + 'in the Region the request is sent to, and requests from this Region that name it fail (ValidationException: the guardrail identifier or version does not exist); '
+      + 'cross-Region guardrail inference (a guardrail profile) moves the evaluation, not the guardrail. '
+      + 'Fix: create the guardrail (or a copy) in this stack\'s Region, or deploy this stack to the guardrail\'s Region.');
+  }
+
+  /** DRAFT and ANY admit the draft, whose content changes with every UpdateGuardrail, without a new version. */
+  private warnAboutMutableVersion(scope: IConstruct) {
+    if (this.version !== GuardrailVersion.DRAFT && this.version !== GuardrailVersion.ANY) return;
+    Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:approvedDraftGuardrail',
+      `The guardrail ${this.guardrailArn} is approved at version ${this.version.version}, which admits its DRAFT: whoever may call bedrock:UpdateGuardrail on it changes what requests are checked against, `
+      + 'with no new version and nothing to review. Fix: approve a numbered version (GuardrailVersion.numbered(n), or EnforcedGuardrail.fromGuardrailVersion), '
+      + 'or GuardrailVersion.ANY_NUMBERED with protectApprovedGuardrails (the default), so that the principals it binds cannot publish new versions.');
   }
 
   /**

@@ -1,12 +1,14 @@
 import { AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { GuardrailEnforcementOptions } from './guardrail-enforcement-options';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
 import { isBroadAwsManagedPolicy, limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
+import { markEnforced } from '../private/markers';
 import {
   addRoleQuotaCheck,
   AttachedToRole,
@@ -28,7 +30,7 @@ const FEWER_GRANTS = 'grant InvokableModel.allFoundationModels() instead of many
 /**
  * Properties of a GuardrailEnforcedInvokerRole.
  */
-export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps {
+export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps, GuardrailEnforcementOptions {
   /**
    * The approved guardrails: every inference request must name one of them, at an approved version.
    */
@@ -50,14 +52,19 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps {
  *   only when `bedrock:GuardrailIdentifier` names an approved guardrail and version;
  * - an explicit Deny of the same actions on every resource when it does not, which holds even when another
  *   policy on the role allows `bedrock:*` on `*`;
+ * - an explicit Deny of every other way to model output that carries no guardrail IAM can check
+ *   (`InferencePath`: the OpenAI-compatible endpoints, batch, evaluation, agents, flows, knowledge-base
+ *   generation, ..., and `iam:PassRole` to Bedrock), unless `allowUnguardedPaths` lists the path;
+ * - an explicit Deny of any change to the approved guardrails and to the account's enforced guardrail
+ *   configuration, unless `protectApprovedGuardrails` is false;
  * - `bedrock:ApplyGuardrail` on the guardrails (and their cross-Region guardrail profiles),
  *   `bedrock:GetInferenceProfile` on inference profiles, and `kms:Decrypt` on encrypted guardrails' keys.
  *
  * The enforcement is inline in the role, so it is created in the same CloudFormation operation as the role:
- * there is no moment when the role exists without the Deny.
+ * there is no moment when the role exists without the Denies.
  *
  * When the statements do not fit in the role's inline policies (IAM allows 10,240 characters for all of
- * them together), they are split at synth: the Deny, whole, and as many Allows as fit stay in the inline
+ * them together), they are split at synth: the Denies, whole, and as many Allows as fit stay in the inline
  * policy, and the other Allows (split by resources where needed) go to customer managed policies
  * `GuardrailEnforcement2`, `GuardrailEnforcement3`, ... attached to the role, each filled to at most 90 % of
  * IAM's 6,144 characters. The managed policies are created before the role, so the role never has an Allow
@@ -80,7 +87,10 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
   private readonly overflowPolicies: iam.ManagedPolicy[];
 
   constructor(scope: Construct, id: string, props: GuardrailEnforcedInvokerRoleProps) {
-    const enforcement = new GuardrailEnforcement();
+    const enforcement = new GuardrailEnforcement({
+      allowUnguardedPaths: props.allowUnguardedPaths,
+      protectApprovedGuardrails: props.protectApprovedGuardrails,
+    });
     if (props.inlinePolicies?.[ENFORCEMENT_POLICY_NAME] !== undefined) {
       throw new Error(`${scope.node.path}/${id}: inlinePolicies has a policy named '${ENFORCEMENT_POLICY_NAME}', which this role uses for the guardrail enforcement. Fix: rename that inline policy.`);
     }
@@ -99,13 +109,14 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     this.otherInlineDocuments = [...this.ownInlineDocuments];
     this.overflowPolicies = [];
     (props.managedPolicies ?? []).forEach(p => this.checkManagedPolicy(p));
-    enforcement.layOutWith((statements, deny) => splitStatements(Stack.of(this), statements, {
-      pinned: [deny],
+    enforcement.layOutWith((statements, denies) => splitStatements(Stack.of(this), statements, {
+      pinned: denies,
       // Each part is filled to 90 % of its quota at most: no warning, and room for the estimates.
       firstBudget: Math.floor(ROLE_INLINE_QUOTA * WARN_AT) - this.otherInlineSize(),
       nextBudget: Math.floor(MANAGED_POLICY_QUOTA * WARN_AT),
     }));
     enforcement.attach(this, props.guardrails, props.models);
+    markEnforced(this, enforcement.allowedPaths);
     // After every other aspect (they may still add statements to the role): lay out the statements and
     // create the managed policies for those that do not fit inline.
     const layOut = { visit: (node: IConstruct) => { if (node === this) this.createOverflowPolicies(); } };
@@ -176,7 +187,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     const own = this.ownInlineDocuments.reduce((n, doc) => n + unresolvedSize(stack, doc.toJSON()), 0);
     return [
       ...checkQuota(this, 'the inline policies of the role', parts[0].size + own + attached.inline, ROLE_INLINE_QUOTA,
-        `move statements of your own (inlinePolicies, addToPolicy()) to a managed policy: the guardrail enforcement keeps only what fits inline, but its Deny must stay whole; or ${FEWER_GRANTS}`),
+        `move statements of your own (inlinePolicies, addToPolicy()) to a managed policy: the guardrail enforcement keeps only what fits inline, but its Denies must stay whole; or ${FEWER_GRANTS}`),
       ...checkTrustPolicyQuota(this),
       ...parts.slice(1).flatMap((part, i) => checkQuota(this.overflowPolicies[i] ?? this, `the managed policy ${ENFORCEMENT_POLICY_NAME}${i + 2} of the role`,
         part.size, MANAGED_POLICY_QUOTA, `one statement of the enforcement does not fit in a managed policy on its own: ${FEWER_GRANTS}`)),
@@ -196,10 +207,10 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
   private warnAboutLimitations(): string[] {
     for (const { source, document } of this.checkedPolicies) {
       const actions = limitedActionsAllowedBy(document());
-      if (actions.length > 0) warnLimitation(this, actions, source);
+      if (actions.length > 0) warnLimitation(this, actions, source, this.enforcement.allowedPaths);
     }
     if (this.broadManagedPolicies.length > 0) {
-      warnLimitation(this, [], 'An AWS managed policy (AmazonBedrockFullAccess or broader)');
+      warnLimitation(this, [], 'An AWS managed policy (AmazonBedrockFullAccess or broader)', this.enforcement.allowedPaths);
     }
     return [];
   }

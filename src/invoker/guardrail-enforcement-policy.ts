@@ -1,16 +1,20 @@
+import { CfnResource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { aws_iam as iamRefs } from 'aws-cdk-lib/interfaces';
 import { Construct, IConstruct } from 'constructs';
+import { GuardrailEnforcementOptions } from './guardrail-enforcement-options';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
+import { markEnforced } from '../private/markers';
+import { attachBeforeOtherPolicies } from '../private/policy-order';
 import { checkManagedPolicyQuota } from '../private/policy-size';
 
 /**
  * Properties of a GuardrailEnforcementPolicy.
  */
-export interface GuardrailEnforcementPolicyProps {
+export interface GuardrailEnforcementPolicyProps extends GuardrailEnforcementOptions {
   /**
    * The approved guardrails: every inference request must name one of them, at an approved version.
    */
@@ -73,16 +77,29 @@ export interface GuardrailEnforcementPolicyProps {
  * `bedrock:ApplyGuardrail`, `bedrock:GetInferenceProfile` for profiles, and `kms:Decrypt` on encrypted
  * guardrails' keys.
  *
- * The principal exists before the policy is attached: in the same deployment, a role created by CDK is
- * briefly without the Deny, but it also has none of this policy's Allows then. Use
- * GuardrailEnforcedInvokerRole for a new role, which carries the enforcement from its creation.
+ * It also denies, by default, every other way to model output that carries no guardrail IAM can check
+ * (`InferencePath`) and any change to the approved guardrails (`protectApprovedGuardrails`).
+ *
+ * The principal exists before the policy is attached. Every other policy of the same principals that the
+ * same stack creates (`AWS::IAM::Policy` such as a role's default policy, `AWS::IAM::ManagedPolicy` naming
+ * it, `AWS::IAM::RolePolicy`, ...) depends on this one, so CloudFormation attaches this policy first and
+ * removes it last, and a Lambda function that waits for its role's default policy waits for this one too.
+ * Policies in the role resource itself (its inline `Policies` and `ManagedPolicyArns`, such as
+ * `AWSLambdaBasicExecutionRole`) come with the role, before this one. Use GuardrailEnforcedInvokerRole for a
+ * new role, which carries the enforcement from its creation.
  */
 export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
   private readonly enforcement: GuardrailEnforcement;
   private readonly principals: IConstruct[];
+  private readonly roleNames: string[] = [];
+  private readonly userNames: string[] = [];
+  private readonly groupNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: GuardrailEnforcementPolicyProps) {
-    const enforcement = new GuardrailEnforcement();
+    const enforcement = new GuardrailEnforcement({
+      allowUnguardedPaths: props.allowUnguardedPaths,
+      protectApprovedGuardrails: props.protectApprovedGuardrails,
+    });
     super(scope, id, {
       document: enforcement.document,
       managedPolicyName: props.managedPolicyName,
@@ -95,6 +112,8 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
     props.roles?.forEach(r => this.attachToRole(r));
     props.users?.forEach(u => this.attachToUser(u));
     props.groups?.forEach(g => this.attachToGroup(g));
+    attachBeforeOtherPolicies(this.node.defaultChild as CfnResource,
+      () => ({ roles: this.roleNames, users: this.userNames, groups: this.groupNames }));
     this.node.addValidation({ validate: () => this.warnAboutLimitations() });
     this.node.addValidation({
       validate: () => checkManagedPolicyQuota(this, 'grant InvokableModel.allFoundationModels() instead of many models, or split the models across several '
@@ -124,16 +143,22 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
 
   public attachToRole(role: iam.IRole): void {
     this.principals.push(role);
+    markEnforced(role, this.enforcement.allowedPaths);
+    this.roleNames.push(role.roleName);
     super.attachToRole(role);
   }
 
   public attachToUser(user: iamRefs.IUserRef): void {
     this.principals.push(user);
+    markEnforced(user, this.enforcement.allowedPaths);
+    this.userNames.push(user.userRef.userName);
     super.attachToUser(user);
   }
 
   public attachToGroup(group: iamRefs.IGroupRef): void {
     this.principals.push(group);
+    markEnforced(group, this.enforcement.allowedPaths);
+    this.groupNames.push(group.groupRef.groupName);
     super.attachToGroup(group);
   }
 
@@ -146,7 +171,7 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
       const defaultPolicy = principal.node.tryFindChild('DefaultPolicy');
       if (defaultPolicy instanceof iam.Policy) {
         const actions = limitedActionsAllowedBy(defaultPolicy.document.toJSON());
-        if (actions.length > 0) warnLimitation(this, actions, `The policy ${defaultPolicy.node.path}`);
+        if (actions.length > 0) warnLimitation(this, actions, `The policy ${defaultPolicy.node.path}`, this.enforcement.allowedPaths);
       }
     }
     return [];

@@ -1,6 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { InferencePathInfo } from '../model/inference-path';
 
 /**
  * Reading IAM policies out of a synthesized construct tree, for the cdk-nag rules and the enforcement
@@ -171,6 +172,32 @@ export function canInvokeModels(policies: PrincipalPolicies): boolean {
 export function agentOrRagActions(policies: PrincipalPolicies): string[] {
   if (policies.awsManagedPolicies.some(name => AGENT_AWS_POLICIES.includes(name))) return AGENT_OR_RAG_ACTIONS;
   return AGENT_OR_RAG_ACTIONS.filter(a => allows(policies.documents, a));
+}
+
+/** AWS managed policies that allow every Bedrock action (and, for the first two, iam:PassRole to Bedrock). */
+const ALL_BEDROCK_AWS_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
+
+/** The inference paths of `paths` that any Allow of the principal reaches (on some resource). */
+export function reachablePaths(policies: PrincipalPolicies, paths: InferencePathInfo[]): InferencePathInfo[] {
+  if (policies.awsManagedPolicies.some(name => ALL_BEDROCK_AWS_POLICIES.includes(name))) return paths;
+  return paths.filter(p => p.actions.some(a => allows(policies.documents, a)));
+}
+
+/**
+ * Whether a Deny of the principal blocks the path for every request: every action of the path, on every
+ * resource, without a condition (for iam:PassRole, a condition on iam:PassedToService that names Bedrock).
+ */
+export function deniesPath(policies: PolicyJson[], path: InferencePathInfo): boolean {
+  return path.actions.every(action => policies.some(doc => asArray(doc.Statement).some(s => {
+    if (s.Effect !== 'Deny' || s.NotResource !== undefined || !coversAction(s, action)) return false;
+    if (!asArray(s.Resource).some(r => isKnown(r) && asText(r) === '*')) return false;
+    const conditions = Object.entries(s.Condition ?? {});
+    if (conditions.length === 0) return true;
+    if (path.passedToService === undefined) return false;
+    return conditions.every(([operator, byKey]) => ['StringEquals', 'StringLike'].includes(operator)
+      && Object.entries(byKey as object).every(([key, values]) => key.toLowerCase() === 'iam:passedtoservice'
+        && asArray(values).some(v => wildcardMatch(asText(v), path.passedToService!))));
+  })));
 }
 
 /** Whether the principal has the enforcement Deny in any of its policies. */

@@ -2,9 +2,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { mergeStatements } from './compact';
 import { DeferredPolicyDocument } from './deferred-document';
+import { warnAboutEnforcementOptions } from './enforcement-options';
 import { PolicyPart } from './policy-split';
 import { constructError } from './validation';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
+import { deniedPaths, InferencePath } from '../model/inference-path';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import {
@@ -13,6 +15,15 @@ import {
   guardrailConditions,
   inferenceDenyStatement,
 } from '../statements/inference';
+import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
+
+/** What an enforcement denies besides inference without an approved guardrail. */
+export interface EnforcementOptions {
+  /** Inference paths left open (each is a warning). */
+  readonly allowUnguardedPaths?: InferencePath[];
+  /** Whether the approved guardrails and the enforced configuration are protected (default true). */
+  readonly protectApprovedGuardrails?: boolean;
+}
 
 /**
  * The guardrail enforcement of one principal or policy: the approved guardrails, the granted models, and
@@ -23,22 +34,23 @@ export class GuardrailEnforcement {
   /** The document of the first part: every statement, unless a layout split them. */
   public readonly document: DeferredPolicyDocument;
   private owner?: IConstruct;
-  private layout?: (statements: iam.PolicyStatement[], deny: iam.PolicyStatement) => PolicyPart[];
+  private layout?: (statements: iam.PolicyStatement[], denies: iam.PolicyStatement[]) => PolicyPart[];
   private laidOut?: PolicyPart[];
   private readonly guardrails: EnforcedGuardrail[] = [];
   private readonly models: InvokableModel[] = [];
   private readonly boundGuardrails: BoundGuardrail[] = [];
   private readonly grants: ModelGrant[] = [];
 
-  constructor() {
+  constructor(private readonly options: EnforcementOptions = {}) {
     this.document = new DeferredPolicyDocument(() => this.parts()[0].statements);
   }
 
   /**
    * Lets the owner lay out the statements in several policies (a role whose inline policy has no room for
-   * them all). The layout gets the merged statements and the Deny, which must stay whole in the first part.
+   * them all). The layout gets the merged statements and the Denies, which must stay whole in the first part
+   * (so the principal never has an Allow of the enforcement without every Deny).
    */
-  public layOutWith(layout: (statements: iam.PolicyStatement[], deny: iam.PolicyStatement) => PolicyPart[]) {
+  public layOutWith(layout: (statements: iam.PolicyStatement[], denies: iam.PolicyStatement[]) => PolicyPart[]) {
     this.layout = layout;
   }
 
@@ -48,17 +60,19 @@ export class GuardrailEnforcement {
    */
   public parts(): PolicyPart[] {
     if (this.laidOut === undefined) {
-      // In the order a reader of the docs expects: Allow, Deny, profile, guardrail, key.
+      // In the order a reader of the docs expects: Allow, Deny, the other Denies, profile, guardrail, key.
       const conditions = guardrailConditions(this.boundGuardrails);
-      const deny = inferenceDenyStatement(conditions);
       const statements = mergeStatements([
         ...guardedInferenceStatements(this.grants, conditions),
-        deny,
+        inferenceDenyStatement(conditions),
+        ...inferencePathDenyStatements(deniedPaths(this.options.allowUnguardedPaths)),
+        ...(this.options.protectApprovedGuardrails === false ? [] : guardrailProtectionStatements(this.boundGuardrails)),
         getInferenceProfileStatement(this.grants),
         applyGuardrailStatement(this.boundGuardrails),
         guardrailKeyDecryptStatement(this.boundGuardrails),
       ].filter((s): s is iam.PolicyStatement => s !== undefined));
-      this.laidOut = this.layout?.(statements, deny) ?? [{ statements, size: NaN }];
+      const denies = statements.filter(s => s.effect === iam.Effect.DENY);
+      this.laidOut = this.layout?.(statements, denies) ?? [{ statements, size: NaN }];
     }
     return this.laidOut;
   }
@@ -74,6 +88,12 @@ export class GuardrailEnforcement {
     }
     guardrails.forEach(g => this.addGuardrail(g));
     models.forEach(m => this.addModel(m));
+    warnAboutEnforcementOptions(owner, this.options);
+  }
+
+  /** The inference paths this enforcement leaves open. */
+  public get allowedPaths(): InferencePath[] {
+    return [...(this.options.allowUnguardedPaths ?? [])];
   }
 
   public get approvedGuardrails(): EnforcedGuardrail[] {

@@ -1,12 +1,19 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { InferencePath } from '../model/inference-path';
 
 /**
  * APIs that call InvokeModel on the caller's behalf, partly without a guardrail: a principal with
  * `bedrock:GuardrailIdentifier` enforcement gets AccessDenied from them (§6.6, limitation L1).
  */
 const LIMITED_ACTIONS = ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate'];
+
+/** The inference path each limited action belongs to. */
+const PATH_OF: { [action: string]: InferencePath } = {
+  'bedrock:InvokeAgent': InferencePath.AGENTS,
+  'bedrock:RetrieveAndGenerate': InferencePath.KNOWLEDGE_BASE_GENERATION,
+};
 
 /** AWS managed policies known to allow InvokeAgent or RetrieveAndGenerate. */
 const BROAD_AWS_MANAGED_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
@@ -44,10 +51,24 @@ export function isBroadAwsManagedPolicy(policy: iam.IManagedPolicy): boolean {
   return BROAD_AWS_MANAGED_POLICIES.some(name => arn.endsWith(`:iam::aws:policy/${name}`) || (Token.isUnresolved(arn) && arn.endsWith(`/${name}`)));
 }
 
-/** Adds the warning for limitation L1 to `scope`, naming what grants the actions. */
-export function warnLimitation(scope: IConstruct, actions: string[], source: string) {
+/**
+ * Adds the warning for limitation L1 to `scope`, naming what grants the actions. An action whose inference
+ * path the enforcement denies (not in `allowedPaths`) is denied outright, and the warning says so.
+ */
+export function warnLimitation(scope: IConstruct, actions: string[], source: string, allowedPaths: InferencePath[]) {
+  const granted = actions.length > 0 ? actions : LIMITED_ACTIONS;
+  const denied = granted.filter(a => !allowedPaths.includes(PATH_OF[a]));
+  const open = granted.filter(a => allowedPaths.includes(PATH_OF[a]));
+  const parts: string[] = [];
+  if (denied.length > 0) {
+    parts.push(`${denied.join(' and ')} ${denied.length > 1 ? 'are' : 'is'} denied by the enforcement (${denied.map(a => `InferencePath.${PATH_OF[a]}`).join(', ')}: `
+      + 'these APIs run models with no guardrail IAM can check), so the grant does nothing.');
+  }
+  if (open.length > 0) {
+    parts.push(`${open.join(' and ')} call${open.length > 1 ? '' : 's'} InvokeModel on the caller's behalf, some calls carry no guardrail, and the enforcement Deny makes them fail `
+      + 'with AccessDenied even when the request names the guardrail (documented limitation).');
+  }
   Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:enforcedPrincipalCallsAgentOrRag',
-    `${source} allows ${actions.length > 0 ? actions.join(' and ') : 'bedrock:InvokeAgent and bedrock:RetrieveAndGenerate'} on a principal with guardrail enforcement. `
-    + 'These APIs call InvokeModel on the caller\'s behalf, some calls carry no guardrail, and the enforcement Deny makes them fail with AccessDenied even when the request names the guardrail (documented limitation). '
+    `${source} allows ${granted.join(' and ')} on a principal with guardrail enforcement. ${parts.join(' ')} `
     + 'Fix: call InvokeAgent and RetrieveAndGenerate from a separate role without the enforcement.');
 }

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** Error for bad input found inside a construct: names the construct path first. */
@@ -80,4 +80,72 @@ export function checkBedrockArn(factory: string, arn: string, resourceType: stri
     throw factoryError(factory, `'${arn}' is not a ${resourceType} ARN. Fix: pass the full ARN, for example '${example}'.`);
   }
   return parsed;
+}
+
+/** A placeholder for a token inside a string, so that its literal parts can be checked. */
+const TOKEN_MARK = '\u0000';
+
+/** The string with each token replaced by TOKEN_MARK (a literal string is returned as it is). */
+function withTokensMarked(value: string): string {
+  if (!isToken(value)) return value;
+  return Tokenization.reverseString(value)
+    .mapTokens({ mapToken: () => TOKEN_MARK })
+    .join({ join: (left: any, right: any) => `${left}${right}` });
+}
+
+/**
+ * Checks a guardrail ARN (`arn:PARTITION:bedrock:REGION:ACCOUNT:guardrail/ID`) and says which part is wrong.
+ * A value built with tokens is checked in its literal parts: a wildcard there is an error, like a literal one
+ * (a policy condition or Deny would then match other guardrails). Returns the parsed ARN for literals.
+ */
+export function checkGuardrailArn(factory: string, arn: string, example: string): ArnParts | undefined {
+  const fail = (what: string) => factoryError(factory, `'${arn}' is not a guardrail ARN: ${what}. Fix: pass the full ARN of one guardrail, for example '${example}'.`);
+  if (isToken(arn)) {
+    const marked = withTokensMarked(arn);
+    if (/[*?]/.test(marked.split(TOKEN_MARK).join(''))) {
+      throw fail('its literal parts hold a wildcard (* or ?), so it would name every guardrail that matches, not one');
+    }
+    // Where the literal text shows the structure, check it.
+    const parts = marked.split(':');
+    if (parts.length >= 6 && parts[0] === 'arn') {
+      const literal = (part: string) => !part.includes(TOKEN_MARK);
+      if (literal(parts[2]) && parts[2] !== 'bedrock') throw fail(`the service is '${parts[2]}', not 'bedrock'`);
+      const resource = parts.slice(5).join(':');
+      const type = resource.split('/')[0];
+      if (literal(type) && type !== 'guardrail') throw fail(resourceTypeProblem(type));
+      if (parts.length > 6 && !resource.startsWith(TOKEN_MARK)) throw fail('it ends with a version (`:N`), which belongs in GuardrailVersion, not in the ARN');
+    }
+    return undefined;
+  }
+  if (/[*?]/.test(arn)) throw fail('it holds a wildcard (* or ?), so it would name every guardrail that matches, not one');
+  if (!arn.startsWith('arn:')) {
+    throw fail(GUARDRAIL_ID_ONLY.test(arn)
+      ? 'it is a bare guardrail ID; IAM compares bedrock:GuardrailIdentifier with the ARN, so pass the ARN'
+      : 'it does not start with \'arn:\'');
+  }
+  const parsed = parseArn(arn);
+  if (parsed === undefined) throw fail('it has fewer than six colon-separated parts');
+  if (!PARTITION.test(parsed.partition)) throw fail(`the partition '${parsed.partition}' is not one (aws, aws-cn, aws-us-gov, ...)`);
+  if (parsed.service !== 'bedrock') throw fail(`the service is '${parsed.service}', not 'bedrock'`);
+  if (!REGION.test(parsed.region)) throw fail(`the Region '${parsed.region}' is not a Region name (a guardrail ARN always has one)`);
+  if (!ACCOUNT.test(parsed.account)) throw fail(`the account '${parsed.account}' is not a 12-digit account ID`);
+  const [type, ...rest] = parsed.resource.split('/');
+  if (type !== 'guardrail') throw fail(resourceTypeProblem(type));
+  const id = rest.join('/');
+  if (id.includes(':')) throw fail(`it ends with a version ('${id.slice(id.indexOf(':'))}'), which belongs in GuardrailVersion (for example GuardrailVersion.numbered(1)), not in the ARN`);
+  if (/[A-Z]/.test(id) && GUARDRAIL_ID_ONLY.test(id.toLowerCase())) {
+    throw fail(`the ID '${id}' has capital letters; guardrail IDs are lowercase letters and digits (is this the guardrail's name? an ARN holds its ID)`);
+  }
+  if (!GUARDRAIL_ID_ONLY.test(id)) throw fail(`the ID '${id}' is not a guardrail ID (lowercase letters and digits only; an ARN holds the guardrail's ID, never its name)`);
+  return parsed;
+}
+
+const GUARDRAIL_ID_ONLY = /^[a-z0-9]+$/;
+
+function resourceTypeProblem(type: string): string {
+  return type === 'guardrails'
+    ? 'the resource type is \'guardrails/\'; the ARN says \'guardrail/\' (singular)'
+    : type === 'guardrail-profile'
+      ? 'it is a guardrail-profile ARN; pass the guardrail\'s ARN, and the profile as guardrailProfile (GuardrailProfile)'
+      : `the resource type is '${type}/', not 'guardrail/'`;
 }

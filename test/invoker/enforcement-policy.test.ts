@@ -2,8 +2,9 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { fm, G1, G2, HAIKU, invoke, newStack, SONNET, stream } from './fixtures';
-import { EnforcedGuardrail, GuardrailEnforcementPolicy, GuardrailVersion, InvokableModel } from '../../src';
+import { EnforcedGuardrail, GuardrailEnforcementPolicy, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
 import { DEFAULT_ENV, resolveCfn } from '../sim/cfn';
+import { dependsOn, resourcesInCycles } from '../sim/graph';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
 
 function lambdaWithPolicy(customize?: (policy: GuardrailEnforcementPolicy, fn: lambda.Function) => void) {
@@ -53,6 +54,10 @@ test('it is a customer managed policy attached to the role, with the same statem
       Statement: [
         Match.objectLike({ Sid: 'InvokeWithApprovedGuardrail', Effect: 'Allow', Condition: { StringEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` } } }),
         Match.objectLike({ Sid: 'DenyInvokeWithoutApprovedGuardrail', Effect: 'Deny', Resource: '*', Condition: { StringNotEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` } } }),
+        Match.objectLike({ Sid: 'DenyInferenceWithoutGuardrailCheck', Effect: 'Deny', Resource: '*' }),
+        Match.objectLike({ Sid: 'DenyPassRoleToBedrock', Effect: 'Deny', Resource: '*' }),
+        Match.objectLike({ Sid: 'DenyChangesToApprovedGuardrails', Effect: 'Deny', Resource: G1 }),
+        Match.objectLike({ Sid: 'DenyChangesToEnforcedGuardrailConfig', Effect: 'Deny', Resource: '*' }),
         { Sid: 'ApplyGuardrail', Effect: 'Allow', Action: 'bedrock:ApplyGuardrail', Resource: G1 },
       ],
     },
@@ -94,5 +99,91 @@ test('a function role that also gets InvokeAgent is warned about the documented 
   const { stack } = lambdaWithPolicy((_p, fn) => {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] }));
   });
-  Annotations.fromStack(stack).hasWarning('/Test/Enforcement', Match.stringLikeRegexp('Test/Fn/ServiceRole/DefaultPolicy allows bedrock:InvokeAgent'));
+  Annotations.fromStack(stack).hasWarning('/Test/Enforcement', Match.stringLikeRegexp(
+    'Test/Fn/ServiceRole/DefaultPolicy allows bedrock:InvokeAgent on a principal with guardrail enforcement. bedrock:InvokeAgent is denied by the enforcement \\(InferencePath.AGENTS'));
+});
+
+test('with the agents path allowed, the warning is the documented AccessDenied limitation', () => {
+  const stack = newStack();
+  const fn = new lambda.Function(stack, 'Fn', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => {}'),
+  });
+  new GuardrailEnforcementPolicy(stack, 'Enforcement', {
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+    models: [InvokableModel.foundationModel(HAIKU)],
+    roles: [fn.role!],
+    allowUnguardedPaths: [InferencePath.AGENTS],
+  });
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] }));
+  Annotations.fromStack(stack).hasWarning('/Test/Enforcement', Match.stringLikeRegexp(
+    'allows bedrock:InvokeAgent on a principal with guardrail enforcement. bedrock:InvokeAgent calls InvokeModel on the caller\'s behalf.*documented limitation'));
+});
+
+describe('deployment order: the enforcement is attached before, and removed after, the role\'s other policies', () => {
+  /** The README's Lambda example, with the function's own broad grant to Bedrock. */
+  const readmeExample = () => lambdaWithPolicy((_p, fn) => {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+  });
+
+  test('the default policy and the function depend on the enforcement policy; no cycle', () => {
+    const { template } = readmeExample();
+    const json = template.toJSON();
+    const enforcement = logicalIdOf(json, 'AWS::IAM::ManagedPolicy', 'Enforcement');
+    const defaultPolicy = logicalIdOf(json, 'AWS::IAM::Policy', 'FnServiceRoleDefaultPolicy');
+    const fn = logicalIdOf(json, 'AWS::Lambda::Function', 'Fn');
+    expect(json.Resources[defaultPolicy].DependsOn).toEqual([enforcement]);
+    // CloudFormation creates a resource after everything it depends on and deletes it before them.
+    expect(dependsOn(json, defaultPolicy, enforcement)).toBe(true);
+    expect(dependsOn(json, fn, enforcement)).toBe(true);
+    expect(dependsOn(json, enforcement, defaultPolicy)).toBe(false);
+    expect(resourcesInCycles(json)).toEqual([]);
+  });
+
+  test('other policies that name the role (L2, L1, managed, RolePolicy) depend on it; policies of other principals do not', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'Task', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const other = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const statements = [new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] })];
+    new iam.Policy(stack, 'L2', { roles: [role], statements });
+    new iam.CfnPolicy(stack, 'L1', { policyName: 'l1', roles: [role.roleName], policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:*', Resource: '*' }] } });
+    new iam.ManagedPolicy(stack, 'Managed', { roles: [role], statements });
+    new iam.CfnRolePolicy(stack, 'RolePolicy', { roleName: role.roleName, policyName: 'rp', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:*', Resource: '*' }] } });
+    new iam.Policy(stack, 'OtherPolicy', { roles: [other], statements });
+    new GuardrailEnforcementPolicy(stack, 'Enforcement', {
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+      roles: [role],
+    });
+    const json = Template.fromStack(stack).toJSON();
+    const enforcement = logicalIdOf(json, 'AWS::IAM::ManagedPolicy', 'Enforcement');
+    for (const [type, prefix] of [['AWS::IAM::Policy', 'L2'], ['AWS::IAM::Policy', 'L1'], ['AWS::IAM::ManagedPolicy', 'Managed'], ['AWS::IAM::RolePolicy', 'RolePolicy']]) {
+      expect([prefix, json.Resources[logicalIdOf(json, type, prefix)].DependsOn]).toEqual([prefix, [enforcement]]);
+    }
+    expect(json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', 'OtherPolicy')].DependsOn).toBeUndefined();
+    expect(resourcesInCycles(json)).toEqual([]);
+  });
+
+  test('a role imported by name, and users and groups, are ordered the same way', () => {
+    const stack = newStack();
+    const imported = iam.Role.fromRoleName(stack, 'Imported', 'app-role');
+    const user = new iam.User(stack, 'User');
+    const group = new iam.Group(stack, 'Group');
+    imported.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    user.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    group.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    new GuardrailEnforcementPolicy(stack, 'Enforcement', {
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+      roles: [imported],
+      users: [user],
+      groups: [group],
+    });
+    const json = Template.fromStack(stack).toJSON();
+    const enforcement = logicalIdOf(json, 'AWS::IAM::ManagedPolicy', 'Enforcement');
+    for (const prefix of ['ImportedPolicy', 'UserDefaultPolicy', 'GroupDefaultPolicy']) {
+      expect([prefix, json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', prefix)].DependsOn]).toEqual([prefix, [enforcement]]);
+    }
+  });
 });

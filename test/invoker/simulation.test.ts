@@ -77,7 +77,7 @@ describe('one guardrail at a numbered version (doc Example 1)', () => {
   });
 
   test('the role cannot manage guardrails or call other Bedrock APIs', async () => {
-    expect(await decide(policies, { action: 'bedrock:UpdateGuardrail', resource: G1 })).toBe('ImplicitlyDenied');
+    expect(await decide(policies, { action: 'bedrock:UpdateGuardrail', resource: G1 })).toBe('ExplicitlyDenied'); // protectApprovedGuardrails (paths.test.ts)
     expect(await decide(policies, { action: 'bedrock:GetGuardrail', resource: G1 })).toBe('ImplicitlyDenied');
   });
 });

@@ -34,7 +34,7 @@ const [inline, ...managed] = split.policies;
 const profileIds = Array.from({ length: PROFILES }, (_, i) => `us.${modelId(i)}`);
 
 describe('an enforcement too large for the inline policy is split across managed policies', () => {
-  test('the inline policy keeps the Deny, whole and first; the rest are Allows in managed policies attached to the role', () => {
+  test('the inline policy keeps every Deny, whole and first; the rest are Allows in managed policies attached to the role', () => {
     expect(managedIds.length).toBeGreaterThanOrEqual(3);
     expect(role.Properties.Policies).toHaveLength(1);
     expect(role.Properties.Policies[0].PolicyName).toBe('GuardrailEnforcement');
@@ -46,8 +46,12 @@ describe('an enforcement too large for the inline policy is split across managed
       Resource: '*',
       Condition: { StringNotLike: { 'bedrock:GuardrailIdentifier': [`${G1}:1`, `${G2}:*`] } },
     });
-    const denies = split.policies.flatMap(p => p.Statement).filter(s => s.Effect === 'Deny');
-    expect(denies).toHaveLength(1);
+    expect(inline.Statement.slice(0, 5).map((s: any) => s.Sid)).toEqual([
+      'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock',
+      'DenyChangesToApprovedGuardrails', 'DenyChangesToEnforcedGuardrailConfig',
+    ]);
+    expect(inline.Statement.filter((s: any) => s.Effect === 'Deny')).toHaveLength(5);
+    for (const p of managed) expect(p.Statement.filter((s: any) => s.Effect === 'Deny')).toEqual([]);
   });
 
   test('every inference Allow, in every part, carries the guardrail condition', () => {
@@ -138,7 +142,10 @@ describe('when the split happens', () => {
   test('a role whose enforcement fits stays a single inline policy, statements in the docs\' order', () => {
     const { json, policies } = synthInvoker({ models: models(20) });
     expect(managedPolicies(json)).toHaveLength(0);
-    expect(policies[0].Statement.map(s => s.Sid)).toEqual(['InvokeWithApprovedGuardrail', 'DenyInvokeWithoutApprovedGuardrail', 'ApplyGuardrail']);
+    expect(policies[0].Statement.map(s => s.Sid)).toEqual([
+      'InvokeWithApprovedGuardrail', 'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock',
+      'DenyChangesToApprovedGuardrails', 'DenyChangesToEnforcedGuardrailConfig', 'ApplyGuardrail',
+    ]);
   });
 
   test('the user\'s own inline statements leave less room: the enforcement moves out sooner', () => {

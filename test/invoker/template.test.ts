@@ -7,6 +7,22 @@ import { resolveCfn, DEFAULT_ENV } from '../sim/cfn';
 
 const INFERENCE = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
 
+/** The Deny of every inference path (InferencePath), in the enum's order: written out, never a wildcard. */
+export const PATH_ACTIONS = [
+  'bedrock-mantle:CreateInference',
+  'bedrock:CreateModelInvocationJob',
+  'bedrock:CreateEvaluationJob', 'bedrock:CreateModelEvaluationJob',
+  'bedrock:CreateAgent', 'bedrock:UpdateAgent', 'bedrock:InvokeAgent',
+  'bedrock:InvokeInlineAgent',
+  'bedrock:RetrieveAndGenerate', 'bedrock:AgenticRetrieveStream',
+  'bedrock:CreateFlow', 'bedrock:UpdateFlow', 'bedrock:InvokeFlow', 'bedrock:StartFlowExecution',
+  'bedrock:OptimizePrompt', 'bedrock:CreateAdvancedPromptOptimizationJob',
+  'bedrock:GenerateQuery',
+  'bedrock:InvokeBuilder',
+  'bedrock:InvokeDataAutomation', 'bedrock:InvokeDataAutomationAsync', 'bedrock:GetBlueprintRecommendation',
+  'bedrock:InvokeBlueprintRecommendationAsync', 'bedrock:InvokeBlueprintOptimizationAsync',
+];
+
 function statementsOf(json: any): any[] {
   const role = Object.values(json.Resources as { [id: string]: any }).find(r => r.Type === 'AWS::IAM::Role');
   const policy = role.Properties.Policies.find((p: any) => p.PolicyName === 'GuardrailEnforcement');
@@ -14,7 +30,7 @@ function statementsOf(json: any): any[] {
 }
 
 describe('the enforcement policy, as written in the template', () => {
-  test('doc Example 1 shape: guarded Allow, negated Deny on every resource, ApplyGuardrail on the bare ARN', () => {
+  test('doc Example 1 shape: guarded Allow, negated Deny on every resource, the path and protection Denies, ApplyGuardrail on the bare ARN', () => {
     const { template } = synthInvoker();
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
@@ -38,6 +54,29 @@ describe('the enforcement policy, as written in the template', () => {
               Action: INFERENCE,
               Resource: '*',
               Condition: { StringNotEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` } },
+            },
+            { Sid: 'DenyInferenceWithoutGuardrailCheck', Effect: 'Deny', Action: PATH_ACTIONS, Resource: '*' },
+            {
+              Sid: 'DenyPassRoleToBedrock',
+              Effect: 'Deny',
+              Action: 'iam:PassRole',
+              Resource: '*',
+              Condition: { StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } },
+            },
+            {
+              Sid: 'DenyChangesToApprovedGuardrails',
+              Effect: 'Deny',
+              Action: [
+                'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
+                'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
+              ],
+              Resource: G1,
+            },
+            {
+              Sid: 'DenyChangesToEnforcedGuardrailConfig',
+              Effect: 'Deny',
+              Action: ['bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration'],
+              Resource: '*',
             },
             { Sid: 'ApplyGuardrail', Effect: 'Allow', Action: 'bedrock:ApplyGuardrail', Resource: G1 },
           ],

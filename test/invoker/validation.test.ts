@@ -4,7 +4,7 @@ import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { ACCOUNT, G1, G2, HAIKU, newStack, OTHER_ACCOUNT, REGION, guardrailArn, synthInvoker } from './fixtures';
-import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailProfile, GuardrailVersion, InvokableModel } from '../../src';
+import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailProfile, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
 
 describe('GuardrailVersion', () => {
   test.each([0, -1, 1.5, 100000000, NaN])('numbered(%p) is refused with the valid range', version => {
@@ -40,18 +40,69 @@ describe('GuardrailVersion', () => {
 
 describe('EnforcedGuardrail', () => {
   test.each([
-    ['a name-style ID with capitals and hyphens', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR-Compliance'],
-    ['a capital letter', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/Abc123'],
-    ['a hyphen', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc-123'],
-    ['a version suffix', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123:1'],
-    ['a prefix wildcard', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123*'],
-    ['the service in the wrong field (seed 002)', 'arn:aws::bedrock:us-east-1:111122223333:guardrail/abc123'],
-    ['a bare ID', 'abc123'],
-    ['another resource type', 'arn:aws:bedrock:us-east-1:111122223333:agent/abc123'],
-    ['a wildcard account', 'arn:aws:bedrock:*:*:guardrail/abc123'],
-  ])('fromArn refuses %s', (_label, arn) => {
+    ['a name-style ID with capitals and hyphens', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR-Compliance', /the ID 'G-HR-Compliance' is not a guardrail ID \(lowercase letters and digits only; an ARN holds the guardrail's ID, never its name\)/],
+    ['a capital letter', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/Abc123', /the ID 'Abc123' has capital letters; guardrail IDs are lowercase letters and digits/],
+    ['a hyphen', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc-123', /the ID 'abc-123' is not a guardrail ID/],
+    ['a version suffix', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123:1', /it ends with a version \(':1'\), which belongs in GuardrailVersion/],
+    ['a prefix wildcard', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123*', /it holds a wildcard \(\* or \?\)/],
+    ['a single-character wildcard', 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc12?', /it holds a wildcard \(\* or \?\)/],
+    ['the service in the wrong field (seed 002)', 'arn:aws::bedrock:us-east-1:111122223333:guardrail/abc123', /the service is '', not 'bedrock'/],
+    ['another service', 'arn:aws:sagemaker:us-east-1:111122223333:guardrail/abc123', /the service is 'sagemaker', not 'bedrock'/],
+    ['a bare ID', 'abc123', /it is a bare guardrail ID; IAM compares bedrock:GuardrailIdentifier with the ARN, so pass the ARN/],
+    ['a name', 'G-HR-Compliance', /it does not start with 'arn:'/],
+    ['the plural resource type', 'arn:aws:bedrock:us-east-1:111122223333:guardrails/abc123', /the resource type is 'guardrails\/'; the ARN says 'guardrail\/' \(singular\)/],
+    ['a guardrail-profile ARN', 'arn:aws:bedrock:us-east-1:111122223333:guardrail-profile/us.guardrail.v1:0', /it is a guardrail-profile ARN; pass the guardrail's ARN, and the profile as guardrailProfile/],
+    ['another resource type', 'arn:aws:bedrock:us-east-1:111122223333:agent/abc123', /the resource type is 'agent\/', not 'guardrail\/'/],
+    ['a wildcard account', 'arn:aws:bedrock:*:*:guardrail/abc123', /it holds a wildcard/],
+    ['no Region', 'arn:aws:bedrock::111122223333:guardrail/abc123', /the Region '' is not a Region name/],
+    ['a short account', 'arn:aws:bedrock:us-east-1:11112222333:guardrail/abc123', /the account '11112222333' is not a 12-digit account ID/],
+    ['too few parts', 'arn:aws:bedrock:us-east-1', /it has fewer than six colon-separated parts/],
+  ])('fromArn refuses %s and says which part is wrong', (_label, arn, reason) => {
     expect(() => EnforcedGuardrail.fromArn(arn, GuardrailVersion.numbered(1)))
-      .toThrow(/EnforcedGuardrail.fromArn: .* is not a guardrail ARN. Fix: pass the full ARN, for example 'arn:aws:bedrock:us-east-1:111122223333:guardrail\/abc123def456'/);
+      .toThrow(/EnforcedGuardrail.fromArn: .* is not a guardrail ARN: .*Fix: pass the full ARN of one guardrail, for example 'arn:aws:bedrock:us-east-1:111122223333:guardrail\/abc123def456'/);
+    expect(() => EnforcedGuardrail.fromArn(arn, GuardrailVersion.numbered(1))).toThrow(reason);
+  });
+
+  test.each([
+    ['a wildcard ID', (s: Stack) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:guardrail/*`, /its literal parts hold a wildcard/],
+    ['a prefix wildcard after the ID', (s: Stack) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:guardrail/abc*`, /its literal parts hold a wildcard/],
+    ['a single-character wildcard', (s: Stack) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:guardrail/ab?`, /its literal parts hold a wildcard/],
+    ['a wildcard Region', (s: Stack) => `arn:${s.partition}:bedrock:*:${s.account}:guardrail/abc123`, /its literal parts hold a wildcard/],
+    ['another service', (s: Stack) => `arn:${s.partition}:s3:${s.region}:${s.account}:guardrail/abc123`, /the service is 's3', not 'bedrock'/],
+    ['the plural resource type', (s: Stack) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:guardrails/abc123`, /the resource type is 'guardrails\/'/],
+    ['a version suffix', (s: Stack) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:guardrail/abc123:1`, /it ends with a version/],
+  ])('fromArn refuses an ARN built with tokens with %s', (_label, build, reason) => {
+    expect(() => EnforcedGuardrail.fromArn(build(newStack()), GuardrailVersion.numbered(1))).toThrow(reason);
+  });
+
+  test('fromArn accepts an ARN built with tokens, and a wholly unresolved ARN', () => {
+    const stack = newStack();
+    expect(() => EnforcedGuardrail.fromArn(`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/abc123`, GuardrailVersion.numbered(1))).not.toThrow();
+    const g = new CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    expect(() => EnforcedGuardrail.fromArn(g.attrGuardrailArn, GuardrailVersion.numbered(1))).not.toThrow();
+    expect(() => EnforcedGuardrail.fromArn(`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/${g.attrGuardrailId}`, GuardrailVersion.numbered(1))).not.toThrow();
+  });
+
+  test('a guardrail in another Region than the stack gets a warning that says what Bedrock does with it', () => {
+    const { stack } = synthInvoker({ guardrails: [EnforcedGuardrail.fromArn(guardrailArn('abc123', 'us-west-2'), GuardrailVersion.numbered(1))] });
+    Annotations.fromStack(stack).hasWarning('/Test/Invoker', Match.stringLikeRegexp(
+      'The guardrail arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123 is in us-west-2, but this stack deploys to us-east-1.*requests from this Region that name it fail.*Fix: create the guardrail'));
+  });
+
+  test.each([
+    ['DRAFT', GuardrailVersion.DRAFT, true],
+    ['ANY', GuardrailVersion.ANY, true],
+    ['ANY_NUMBERED', GuardrailVersion.ANY_NUMBERED, false],
+    ['numbered(3)', GuardrailVersion.numbered(3), false],
+  ])('an approved guardrail at %s %s a warning that its content can change without a new version', (_label, version, warned) => {
+    const { stack } = synthInvoker({ guardrails: [EnforcedGuardrail.fromArn(G1, version)] });
+    const found = Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('which admits its DRAFT: whoever may call bedrock:UpdateGuardrail on it changes what requests are checked against.*Fix: approve a numbered version'));
+    expect(found).toHaveLength(warned ? 1 : 0);
   });
 
   test('fromArn accepts other partitions', () => {
@@ -87,7 +138,10 @@ describe('EnforcedGuardrail', () => {
       guardrails: [EnforcedGuardrail.fromGuardrail(g, GuardrailVersion.DRAFT), EnforcedGuardrail.fromGuardrailVersion(new CfnGuardrailVersion(stack, 'V', { guardrailIdentifier: g.attrGuardrailId }))],
       models: [InvokableModel.foundationModel(HAIKU)],
     });
-    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toHaveLength(0);
+    // Only the warning that the DRAFT can change (tested above); nothing about the account.
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(w => w.entry.data)).toEqual([
+      expect.stringMatching(/is approved at version DRAFT, which admits its DRAFT/),
+    ]);
   });
 
   test('a guardrail in the same account gets no warning', () => {
@@ -212,13 +266,33 @@ describe('GuardrailEnforcedInvokerRole', () => {
     ['bedrock:RetrieveAndGenerate', ['bedrock:RetrieveAndGenerate']],
     ['bedrock:*', ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate']],
     ['*', ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate']],
-  ])('adding %s warns about the documented limitation', (action, named) => {
+  ])('adding %s warns that the enforcement denies it (its inference path is denied by default)', (action, named) => {
     const { stack } = synthInvoker({}, role => {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: ['*'] }));
     });
-    const warnings = Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('documented limitation'));
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('on a principal with guardrail enforcement'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0].entry.data).toContain(`allows ${named.join(' and ')} on a principal with guardrail enforcement`);
+    expect(warnings[0].entry.data).toContain(`allows ${named.join(' and ')} on a principal with guardrail enforcement. ${named.join(' and ')} ${named.length > 1 ? 'are' : 'is'} denied by the enforcement`);
+    expect(warnings[0].entry.data).not.toContain('documented limitation');
+  });
+
+  test.each([
+    ['bedrock:InvokeAgent', ['bedrock:InvokeAgent']],
+    ['bedrock:*', ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate']],
+  ])('adding %s with the agent and knowledge-base paths allowed warns about the documented limitation', (action, named) => {
+    const stack = newStack();
+    const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+      allowUnguardedPaths: [InferencePath.AGENTS, InferencePath.KNOWLEDGE_BASE_GENERATION],
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: ['*'] }));
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('on a principal with guardrail enforcement'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toContain('documented limitation');
+    expect(warnings[0].entry.data).toContain(`allows ${named.join(' and ')} on a principal with guardrail enforcement. ${named.join(' and ')} call`);
+    expect(warnings[0].entry.data).not.toContain('denied by the enforcement');
   });
 
   test('AmazonBedrockFullAccess and inline policies are checked too; unrelated grants are not flagged', () => {

@@ -1,0 +1,24 @@
+import { IConstruct } from 'constructs';
+import { InferencePath } from '../model/inference-path';
+
+/**
+ * Marks a principal that carries this library's guardrail enforcement (from an invoker role, an enforcement
+ * policy or the EnforceGuardrails aspect), with the inference paths that enforcement chose to leave open.
+ * `Symbol.for`, so that two copies of the library in one app see each other's marks.
+ */
+const ENFORCED = Symbol.for('cdk-bedrock-guardrail-iam.enforcedPrincipal');
+
+export interface EnforcementMark {
+  readonly allowedPaths: InferencePath[];
+}
+
+export function markEnforced(principal: IConstruct, allowedPaths: InferencePath[]) {
+  const previous = enforcementMark(principal);
+  // Several enforcements on one principal: a path is open only if every one of them leaves it open.
+  const paths = previous === undefined ? allowedPaths : previous.allowedPaths.filter(p => allowedPaths.includes(p));
+  Object.defineProperty(principal, ENFORCED, { value: { allowedPaths: paths }, configurable: true, enumerable: false });
+}
+
+export function enforcementMark(principal: IConstruct): EnforcementMark | undefined {
+  return (principal as any)[ENFORCED];
+}

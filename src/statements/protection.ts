@@ -1,0 +1,78 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { unique } from './inference';
+import { BoundGuardrail } from '../guardrail/enforced-guardrail';
+import { InferencePathInfo } from '../model/inference-path';
+
+/**
+ * The Deny of the inference paths that carry no guardrail IAM can check (`InferencePath`): every action of
+ * every denied path, on every resource, with no condition. It never grants anything; allowing a path only
+ * removes its actions. `iam:PassRole` is denied in a statement of its own, only when the role would be
+ * passed to Amazon Bedrock (`iam:PassedToService`), so passing roles to other services is left alone.
+ */
+export function inferencePathDenyStatements(paths: InferencePathInfo[]): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const actions = unique(paths.filter(p => p.passedToService === undefined).flatMap(p => p.actions));
+  if (actions.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyInferenceWithoutGuardrailCheck',
+      effect: iam.Effect.DENY,
+      actions,
+      resources: ['*'],
+    }));
+  }
+  const services = unique(paths.flatMap(p => (p.passedToService === undefined ? [] : [p.passedToService])));
+  if (services.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyPassRoleToBedrock',
+      effect: iam.Effect.DENY,
+      actions: ['iam:PassRole'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'iam:PassedToService': services.length === 1 ? services[0] : services } },
+    }));
+  }
+  return statements;
+}
+
+/**
+ * The actions that change an approved guardrail itself, or who may use it: its content (UpdateGuardrail: a
+ * DRAFT changes in place), its versions (CreateGuardrailVersion: with ANY or ANY_NUMBERED a new, emptied
+ * version still matches the condition), its existence (DeleteGuardrail), its tags (the key for tag-based
+ * administration) and its resource policy.
+ */
+export const GUARDRAIL_MUTATION_ACTIONS = [
+  'bedrock:UpdateGuardrail',
+  'bedrock:CreateGuardrailVersion',
+  'bedrock:DeleteGuardrail',
+  'bedrock:TagResource',
+  'bedrock:UntagResource',
+  'bedrock:PutResourcePolicy',
+  'bedrock:DeleteResourcePolicy',
+];
+
+/** The account-level enforcement configuration actions; they have no resource type, so only `*` names them. */
+export const ENFORCED_CONFIGURATION_ACTIONS = [
+  'bedrock:PutEnforcedGuardrailConfiguration',
+  'bedrock:DeleteEnforcedGuardrailConfiguration',
+];
+
+/**
+ * The Denies that keep the principals a guardrail binds from weakening it: no change to the approved
+ * guardrails (their ARNs, and their guardrail-profile ARNs, whose resource policies decide who else may
+ * apply them), and no change to the account's enforced guardrail configuration.
+ */
+export function guardrailProtectionStatements(guardrails: BoundGuardrail[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'DenyChangesToApprovedGuardrails',
+      effect: iam.Effect.DENY,
+      actions: GUARDRAIL_MUTATION_ACTIONS,
+      resources: unique(guardrails.flatMap(g => g.applyGuardrailArns)),
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyChangesToEnforcedGuardrailConfig',
+      effect: iam.Effect.DENY,
+      actions: ENFORCED_CONFIGURATION_ACTIONS,
+      resources: ['*'],
+    }),
+  ];
+}
