@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
@@ -8,7 +8,7 @@ import { DeferredPolicyDocument } from '../private/deferred-document';
 import { addRoleQuotaChecks } from '../private/policy-size';
 import { checkBedrockArn, isToken } from '../private/validation';
 import { guardrailAdminStatements } from '../statements/guardrail-admin';
-import { GUARDRAIL_CREATOR_KEY_ACTIONS } from '../statements/guardrail-key';
+import { guardrailCreatorIdentityStatements } from '../statements/guardrail-key';
 
 const POLICY_NAME = 'GuardrailAdministration';
 /** Tag keys: 1 to 128 characters of letters, digits, spaces and _.:/=+-@ (Bedrock TagResource). */
@@ -43,6 +43,20 @@ export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
   readonly allowTagging?: boolean;
 
   /**
+   * With `requiredTags`: let the role set a required tag on a guardrail that does not carry it.
+   *
+   * By default that is denied, so that the role cannot adopt an untagged guardrail (tag it with its own team,
+   * then change or delete it). Amazon Bedrock authorizes tags passed to CreateGuardrail as a
+   * `bedrock:TagResource` request too; AWS does not document whether that request sees the new guardrail's
+   * tags (`aws:ResourceTag`). If it does not, it looks to IAM like adopting an untagged guardrail and is
+   * denied, and creating a guardrail with its required tags fails with AccessDenied on
+   * `bedrock:TagResource`: then set this to true (a warning says what it reopens).
+   *
+   * @default false
+   */
+  readonly allowTaggingUntaggedGuardrails?: boolean;
+
+  /**
    * Cross-Region guardrail profiles the managed guardrails use: CreateGuardrail and UpdateGuardrail on the
    * profile in the stack's Region and every destination Region.
    *
@@ -52,8 +66,8 @@ export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
 
   /**
    * The customer managed key of the guardrails: the creator permissions (`kms:Decrypt`,
-   * `kms:GenerateDataKey`, `kms:DescribeKey`, `kms:CreateGrant`); for an `EncryptedGuardrailKey` also in
-   * its key policy.
+   * `kms:GenerateDataKey`, `kms:DescribeKey`, and `kms:CreateGrant` only for grants Amazon Bedrock requests,
+   * `kms:GrantIsForAWSResource`); for an `EncryptedGuardrailKey` also in its key policy.
    *
    * @default - the guardrails use an AWS owned key
    */
@@ -94,6 +108,9 @@ export class GuardrailAdministratorRole extends iam.Role {
     if (props.readOnly && writeOptions.some(o => o !== undefined && o !== false)) {
       throw new Error(`${path}: readOnly grants only GetGuardrail and ListGuardrails, so requiredTags, allowTagging, guardrailProfiles and encryptionKey would do nothing. Fix: drop them, or drop readOnly.`);
     }
+    if (props.allowTaggingUntaggedGuardrails && props.requiredTags === undefined) {
+      throw new Error(`${path}: allowTaggingUntaggedGuardrails only lifts a Deny that requiredTags adds, and requiredTags is not given, so it would do nothing. Fix: drop it, or give requiredTags.`);
+    }
     if (props.guardrailArns !== undefined && !Token.isUnresolved(props.guardrailArns) && props.guardrailArns.length === 0) {
       throw new Error(`${path}: guardrailArns is empty, so the role could manage no guardrail. Fix: omit it to manage every guardrail of the account in this Region, or list ARNs.`);
     }
@@ -115,6 +132,7 @@ export class GuardrailAdministratorRole extends iam.Role {
       requiredTags,
       allowTagging: props.allowTagging ?? props.requiredTags !== undefined,
       readOnly: props.readOnly ?? false,
+      allowTaggingUntagged: props.allowTaggingUntaggedGuardrails,
     });
     if (props.inlinePolicies?.[POLICY_NAME] !== undefined) {
       throw new Error(`${path}: inlinePolicies has a policy named '${POLICY_NAME}', which this role uses. Fix: rename that inline policy.`);
@@ -125,11 +143,16 @@ export class GuardrailAdministratorRole extends iam.Role {
       inlinePolicies: { ...props.inlinePolicies, [POLICY_NAME]: new DeferredPolicyDocument(() => statements) },
     });
     addRoleQuotaChecks(this, 'fewer guardrail ARNs (or none, for every guardrail of the account), or fewer required tags');
+    if (props.allowTaggingUntaggedGuardrails && props.requiredTags !== undefined) {
+      Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:adminMayAdoptUntaggedGuardrails',
+        'allowTaggingUntaggedGuardrails is true, so this role may set a required tag on a guardrail that lacks it, make it its own, and then change or delete it. '
+        + 'Fix: leave it false unless creating guardrails with tags fails with AccessDenied on bedrock:TagResource, and tag every existing guardrail.');
+    }
     const key = props.encryptionKey;
     if (key instanceof EncryptedGuardrailKey) {
       key.grantCreate(this);
     } else if (key !== undefined) {
-      this.addToPrincipalPolicy(new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: [key.keyRef.keyArn] }));
+      guardrailCreatorIdentityStatements(key.keyRef.keyArn).forEach(s => this.addToPrincipalPolicy(s));
     }
   }
 }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { mayNameInKeyPolicy } from '../private/inline-roles';
-import { guardrailKeyActions, guardrailKeyPolicyStatement } from '../statements/guardrail-key';
+import { GRANT_FOR_AWS_RESOURCE, GUARDRAIL_CREATOR_GRANT_ACTIONS, guardrailKeyActions, guardrailKeyPolicyStatements } from '../statements/guardrail-key';
 
 /**
  * Properties of an EncryptedGuardrailKey.
@@ -33,8 +33,8 @@ export interface EncryptedGuardrailKeyProps extends kms.KeyProps {
  * invoker, agent and flow roles get `kms:Decrypt` on it.
  */
 export class EncryptedGuardrailKey extends kms.Key {
-  private readonly creatorsStatement: iam.PolicyStatement;
-  private readonly usersStatement: iam.PolicyStatement;
+  private readonly creatorsStatements: iam.PolicyStatement[];
+  private readonly usersStatements: iam.PolicyStatement[];
   private readonly customPolicy: boolean;
 
   constructor(scope: Construct, id: string, props: EncryptedGuardrailKeyProps = {}) {
@@ -52,19 +52,23 @@ export class EncryptedGuardrailKey extends kms.Key {
     });
     this.customPolicy = props.policy !== undefined;
     // One statement per role, to which principals are added: Sids stay unique in the key policy.
-    this.creatorsStatement = guardrailKeyPolicyStatement('creator');
-    this.usersStatement = guardrailKeyPolicyStatement('user');
+    this.creatorsStatements = guardrailKeyPolicyStatements('creator');
+    this.usersStatements = guardrailKeyPolicyStatements('user');
     props.creators?.forEach(c => this.grantCreate(c));
     props.users?.forEach(u => this.grantUse(u));
   }
 
   /**
    * Lets `grantee` create and manage guardrails encrypted with this key: `kms:Decrypt`,
-   * `kms:GenerateDataKey`, `kms:DescribeKey` and `kms:CreateGrant`, in the key policy
-   * (PermissionsForGuardrailsCreators) and on the grantee's identity, scoped to this key.
+   * `kms:GenerateDataKey`, `kms:DescribeKey`, and `kms:CreateGrant` only for grants Amazon Bedrock requests
+   * on its behalf (`kms:GrantIsForAWSResource`), in the key policy (PermissionsForGuardrailsCreators,
+   * PermissionsForGuardrailsCreatorsGrants) and on the grantee's identity, scoped to this key.
    */
   public grantCreate(grantee: iam.IGrantable): iam.Grant {
-    return this.grantGuardrailRole(grantee, 'creator', this.creatorsStatement);
+    const grant = this.grantGuardrailRole(grantee, 'creator', this.creatorsStatements);
+    // The identity half of the conditioned CreateGrant (the key-policy half is in creatorsStatements).
+    iam.Grant.addToPrincipal({ grantee, actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resourceArns: [this.keyArn], conditions: GRANT_FOR_AWS_RESOURCE });
+    return grant;
   }
 
   /**
@@ -72,10 +76,10 @@ export class EncryptedGuardrailKey extends kms.Key {
    * policy (PermissionsForGuardrailsUsers) and on the grantee's identity.
    */
   public grantUse(grantee: iam.IGrantable): iam.Grant {
-    return this.grantGuardrailRole(grantee, 'user', this.usersStatement);
+    return this.grantGuardrailRole(grantee, 'user', this.usersStatements);
   }
 
-  private grantGuardrailRole(grantee: iam.IGrantable, role: 'creator' | 'user', keyPolicyStatement: iam.PolicyStatement): iam.Grant {
+  private grantGuardrailRole(grantee: iam.IGrantable, role: 'creator' | 'user', keyPolicyStatements: iam.PolicyStatement[]): iam.Grant {
     // The identity statement has no Sid: a principal may be granted several keys in one policy.
     const grant = iam.Grant.addToPrincipal({ grantee, actions: guardrailKeyActions(role), resourceArns: [this.keyArn] });
     const principal = grantee.grantPrincipal;
@@ -89,8 +93,10 @@ export class EncryptedGuardrailKey extends kms.Key {
         + 'The key\'s default policy lets its IAM statement grant the access.');
       return grant;
     }
-    if (keyPolicyStatement.principals.length === 0) this.addToResourcePolicy(keyPolicyStatement);
-    keyPolicyStatement.addPrincipals(principal);
+    for (const statement of keyPolicyStatements) {
+      if (statement.principals.length === 0) this.addToResourcePolicy(statement);
+      statement.addPrincipals(principal);
+    }
     return grant;
   }
 }

@@ -28,6 +28,8 @@ export function guardrailAdminStatements(options: {
   readonly requiredTags: { [key: string]: string[] };
   readonly allowTagging: boolean;
   readonly readOnly: boolean;
+  /** Leave out the Deny of tagging a guardrail that lacks a required tag (adopting it). */
+  readonly allowTaggingUntagged?: boolean;
 }): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({ sid: 'ListGuardrails', actions: ['bedrock:ListGuardrails'], resources: ['*'] }),
@@ -60,7 +62,8 @@ export function guardrailAdminStatements(options: {
   // The blog's intent, done correctly: one Deny per required tag, so any missing or other value denies
   // creation, and changes to guardrails without the tags are denied, whatever else the role may hold.
   // Re-tagging is denied too: a guardrail that carries a required tag at another value (another team's)
-  // cannot be given an allowed value and then changed, and required tags cannot be removed.
+  // cannot be given an allowed value and then changed, a guardrail without the tag cannot be given it
+  // (adopted), and required tags cannot be removed.
   Object.entries(options.requiredTags).forEach(([key, values], i) => {
     statements.push(new iam.PolicyStatement({
       sid: `DenyCreateGuardrailWithoutRequiredTag${i + 1}`,
@@ -74,7 +77,15 @@ export function guardrailAdminStatements(options: {
       actions: GUARDRAIL_CHANGE_ACTIONS,
       resources: options.guardrailArns,
       conditions: { StringNotEquals: { [`aws:ResourceTag/${key}`]: values } },
-    }), new iam.PolicyStatement({
+    }), ...(options.allowTaggingUntagged ? [] : [new iam.PolicyStatement({
+      // Adopting: a request that sets the required tag on a guardrail without it (Null true) could make any
+      // untagged guardrail this team's, and then change it.
+      sid: `DenyTagUntaggedGuardrailWithRequiredTag${i + 1}`,
+      effect: iam.Effect.DENY,
+      actions: ['bedrock:TagResource'],
+      resources: options.guardrailArns,
+      conditions: { 'Null': { [`aws:ResourceTag/${key}`]: 'true' }, 'ForAnyValue:StringEquals': { 'aws:TagKeys': [key] } },
+    })]), new iam.PolicyStatement({
       sid: `DenyRetagGuardrailWithOtherRequiredTag${i + 1}`,
       effect: iam.Effect.DENY,
       actions: ['bedrock:TagResource'],

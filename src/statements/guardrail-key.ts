@@ -4,21 +4,45 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * [GKMS] The key actions of guardrail creators (PermissionsForGuardrailsCreators in the key policy,
  * AllowRoleToCreateAndManageGuardrails on the identity) and of guardrail users
  * (PermissionsForGuardrailsUsers, AllowRoleToUseEncryptedGuardrailDuringInference): `kms:Decrypt` only.
+ *
+ * `kms:CreateGrant` is in a statement of its own: creators may create grants only when Amazon Bedrock asks
+ * for them on their behalf (`kms:GrantIsForAWSResource`), never a grant for a principal of their choosing.
  */
-export const GUARDRAIL_CREATOR_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'];
+export const GUARDRAIL_CREATOR_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+export const GUARDRAIL_CREATOR_GRANT_ACTIONS = ['kms:CreateGrant'];
 export const GUARDRAIL_USER_KEY_ACTIONS = ['kms:Decrypt'];
 
-/** The key actions of guardrail creators or users. */
+/**
+ * The condition of the creators' CreateGrant: the request comes from an AWS service integrated with KMS
+ * (here Amazon Bedrock) on the creator's behalf ("Controlling access to grants", AWS KMS developer guide).
+ */
+export const GRANT_FOR_AWS_RESOURCE = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
+
+/** The key actions of guardrail creators or users (without the creators' conditioned CreateGrant). */
 export function guardrailKeyActions(role: 'creator' | 'user'): string[] {
   return role === 'creator' ? GUARDRAIL_CREATOR_KEY_ACTIONS : GUARDRAIL_USER_KEY_ACTIONS;
 }
 
-/** The key-policy statement for creators or users (`Resource: "*"`, the key itself). */
-export function guardrailKeyPolicyStatement(role: 'creator' | 'user'): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: role === 'creator' ? 'PermissionsForGuardrailsCreators' : 'PermissionsForGuardrailsUsers',
-    effect: iam.Effect.ALLOW,
-    actions: guardrailKeyActions(role),
-    resources: ['*'],
-  });
+/** The key-policy statements for creators or users (`Resource: "*"`, the key itself). */
+export function guardrailKeyPolicyStatements(role: 'creator' | 'user'): iam.PolicyStatement[] {
+  if (role === 'user') {
+    return [new iam.PolicyStatement({ sid: 'PermissionsForGuardrailsUsers', actions: GUARDRAIL_USER_KEY_ACTIONS, resources: ['*'] })];
+  }
+  return [
+    new iam.PolicyStatement({ sid: 'PermissionsForGuardrailsCreators', actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'PermissionsForGuardrailsCreatorsGrants',
+      actions: GUARDRAIL_CREATOR_GRANT_ACTIONS,
+      resources: ['*'],
+      conditions: GRANT_FOR_AWS_RESOURCE,
+    }),
+  ];
+}
+
+/** The creators' identity statements on one key: the key actions, and CreateGrant for AWS resources only. */
+export function guardrailCreatorIdentityStatements(keyArn: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: [keyArn] }),
+    new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resources: [keyArn], conditions: GRANT_FOR_AWS_RESOURCE }),
+  ];
 }

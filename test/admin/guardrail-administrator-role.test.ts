@@ -1,5 +1,5 @@
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { EncryptedGuardrailKey, GuardrailAdministratorRole, GuardrailAdministratorRoleProps, GuardrailProfile } from '../../src';
 import { DeployEnv, DEFAULT_ENV, resolveCfn } from '../sim/cfn';
@@ -95,18 +95,50 @@ describe('required tags', () => {
     expect(await decide([...policies, ALLOW_ALL], retag)).toBe('ExplicitlyDenied');
     expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['team'], 'aws:ResourceTag/team': 'search' } }))
       .toBe('ExplicitlyDenied');
-    // Tagging a guardrail of this team (or a new one, which has no tags yet) stays allowed.
+    // Tagging a guardrail of this team stays allowed.
     expect(await decide(policies, { ...retag, context: { ...retag.context, 'aws:ResourceTag/team': 'ml-platform' } })).toBe('Allowed');
-    expect(await decide(policies, { action: 'bedrock:TagResource', resource: G1, context: { 'aws:RequestTag/team': 'search', 'aws:RequestTag/env': 'prod', 'aws:TagKeys': ['team', 'env'] } }))
-      .toBe('Allowed');
+  });
+
+  /** TagResource that gives an untagged guardrail the required tags: it would then be this team's. */
+  const adopt = {
+    action: 'bedrock:TagResource',
+    resource: G2,
+    context: { 'aws:RequestTag/team': 'search', 'aws:RequestTag/env': 'prod', 'aws:TagKeys': ['team', 'env'] },
+  };
+
+  test('an untagged guardrail cannot be adopted by tagging it, even beside Allow *:*; creating one with the tags still works', async () => {
+    const { policies, stack } = synthAdmin({ requiredTags });
+    expect(await decide([...policies, ALLOW_ALL], adopt)).toBe('ExplicitlyDenied');
+    // One required tag missing is enough: the guardrail carries team but not env.
+    expect(await decide([...policies, ALLOW_ALL], { ...adopt, context: { ...adopt.context, 'aws:ResourceTag/team': 'search' } })).toBe('ExplicitlyDenied');
+    // Tags that are not required may still be added to the team's own guardrails.
+    expect(await decide(policies, {
+      action: 'bedrock:TagResource', resource: G2, context: { 'aws:ResourceTag/team': 'search', 'aws:ResourceTag/env': 'prod', 'aws:RequestTag/owner': 'alice', 'aws:TagKeys': ['owner'] },
+    })).toBe('Allowed');
+    // CreateGuardrail carries the request tags itself (aws:RequestTag, aws:TagKeys).
+    expect(await decide(policies, create({ team: 'search', env: 'prod' }))).toBe('Allowed');
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('allowTaggingUntaggedGuardrails lifts only that Deny, with a warning', async () => {
+    const { policies, stack } = synthAdmin({ requiredTags, allowTaggingUntaggedGuardrails: true });
+    expect(await decide(policies, adopt)).toBe('Allowed');
+    expect(await decide([...policies, ALLOW_ALL], { ...adopt, context: { ...adopt.context, 'aws:ResourceTag/team': 'web' } })).toBe('ExplicitlyDenied');
+    Annotations.fromStack(stack).hasWarning('/Test/Admin', Match.stringLikeRegexp('allowTaggingUntaggedGuardrails is true, so this role may set a required tag on a guardrail that lacks it'));
   });
 
   test('TagResource (needed to create with tags) keeps required tags at allowed values', async () => {
     const { policies } = synthAdmin({ requiredTags });
+    // A guardrail of this team: it carries the required tags already.
     const tag = (tags: { [key: string]: string }) => ({
       action: 'bedrock:TagResource',
       resource: G1,
-      context: { ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(tags) },
+      context: {
+        'aws:ResourceTag/team': 'search',
+        'aws:ResourceTag/env': 'prod',
+        ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+        'aws:TagKeys': Object.keys(tags),
+      },
     });
     expect(await decide(policies, tag({ team: 'search', env: 'prod' }))).toBe('Allowed');
     expect(await decide(policies, tag({ owner: 'alice' }))).toBe('Allowed');
@@ -133,9 +165,10 @@ describe('profiles and keys', () => {
     const identity = resolveCfn(json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', 'AdminDefaultPolicy')].Properties.PolicyDocument, {
       ...DEFAULT_ENV, attributes: { [`${logicalIdOf(json, 'AWS::KMS::Key', 'Key')}.Arn`]: 'arn:aws:kms:us-east-1:111122223333:key/k' },
     });
-    expect(identity.Statement).toEqual([{
-      Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: 'arn:aws:kms:us-east-1:111122223333:key/k',
-    }]);
+    expect(identity.Statement).toEqual([
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: 'arn:aws:kms:us-east-1:111122223333:key/k' },
+      { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: 'arn:aws:kms:us-east-1:111122223333:key/k', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+    ]);
   });
 });
 
@@ -156,6 +189,7 @@ describe('bad input', () => {
     ['a malformed guardrail ARN', { guardrailArns: ['arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR'] }, /Test\/Admin: '.*' is not a guardrail ARN. Fix:/],
     ['an empty guardrail list', { guardrailArns: [] }, /guardrailArns is empty/],
     ['read-only with tag rules', { readOnly: true, requiredTags: { team: ['a'] } }, /readOnly grants only GetGuardrail and ListGuardrails/],
+    ['allowTaggingUntaggedGuardrails without tag rules', { allowTaggingUntaggedGuardrails: true }, /Test\/Admin: allowTaggingUntaggedGuardrails only lifts a Deny that requiredTags adds.*Fix:/],
   ])('%s', (_label, props, message) => {
     expect(admin(props as Partial<GuardrailAdministratorRoleProps>)).toThrow(message);
   });

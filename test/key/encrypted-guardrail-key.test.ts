@@ -12,7 +12,9 @@ const ACCOUNT = DEFAULT_ENV.account;
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const OTHER_KEY_ARN = KEY_ARN.replace('1234abcd', 'ffffffff');
 const ROOT_ONLY: PolicyJson = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
-const CREATOR_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'];
+const CREATOR_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+/** CreateGrant as Amazon Bedrock sends it for a guardrail creator: for an AWS resource. */
+const BEDROCK_GRANT = { 'kms:GrantIsForAWSResource': 'true', 'kms:GranteePrincipal': 'bedrock.amazonaws.com' };
 
 const newStack = () => new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: 'us-east-1' } });
 
@@ -51,18 +53,39 @@ test('a symmetric key with rotation on, and the documented key-policy statements
     Sid: 'PermissionsForGuardrailsCreators', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Creator` }, Action: CREATOR_ACTIONS, Resource: '*',
   });
   expect(keyPolicy.Statement).toContainEqual({
+    Sid: 'PermissionsForGuardrailsCreatorsGrants',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Creator` },
+    Action: 'kms:CreateGrant',
+    Resource: '*',
+    Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  });
+  expect(keyPolicy.Statement).toContainEqual({
     Sid: 'PermissionsForGuardrailsUsers', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/User` }, Action: 'kms:Decrypt', Resource: '*',
   });
 });
 
-test('creator: the four key actions on this key, none on another key', async () => {
+test('creator: the three key actions and Bedrock\'s grants on this key, none on another key', async () => {
   const { keyPolicy, creator } = keyWithCreatorAndUser();
   for (const action of CREATOR_ACTIONS) {
     expect(await decide(creator, as('Creator', action), keyPolicy)).toBe('Allowed');
     expect(await decide(creator, as('Creator', action, OTHER_KEY_ARN), ROOT_ONLY)).toBe('ImplicitlyDenied');
   }
+  expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context: BEDROCK_GRANT }, keyPolicy)).toBe('Allowed');
+  expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant', OTHER_KEY_ARN), context: BEDROCK_GRANT }, ROOT_ONLY)).toBe('ImplicitlyDenied');
   expect(await decide(creator, as('Creator', 'kms:Encrypt'), keyPolicy)).toBe('ImplicitlyDenied');
   expect(await decide(creator, as('Creator', 'kms:ScheduleKeyDeletion'), keyPolicy)).toBe('ImplicitlyDenied');
+});
+
+test('a creator cannot create a grant for a principal of its choosing, in the key policy or its identity policy', async () => {
+  const { keyPolicy, creator } = keyWithCreatorAndUser();
+  const forAttacker = { 'kms:GranteePrincipal': `arn:aws:iam::${ACCOUNT}:role/Attacker`, 'kms:GrantOperations': ['Decrypt'] };
+  for (const context of [forAttacker, { ...forAttacker, 'kms:GrantIsForAWSResource': 'false' }]) {
+    // Key policy and identity policy together, and each alone (the other delegating to IAM or allowing nothing).
+    expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe('ImplicitlyDenied');
+    expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, ROOT_ONLY)).toBe('ImplicitlyDenied');
+    expect(await decide([], { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe('ImplicitlyDenied');
+  }
 });
 
 test('user: kms:Decrypt only', async () => {
