@@ -46,6 +46,21 @@ const DOCS_EXAMPLE_1 = {
   ],
 };
 
+/** The hand-written variant's Deny of the inference paths IAM cannot guard, and of changes to the guardrail. */
+const PATH_ACTIONS = [
+  'bedrock-mantle:CreateInference', 'bedrock:CreateModelInvocationJob', 'bedrock:CreateEvaluationJob', 'bedrock:CreateModelEvaluationJob',
+  'bedrock:CreateAgent', 'bedrock:UpdateAgent', 'bedrock:InvokeAgent', 'bedrock:InvokeInlineAgent', 'bedrock:RetrieveAndGenerate',
+  'bedrock:AgenticRetrieveStream', 'bedrock:CreateFlow', 'bedrock:UpdateFlow', 'bedrock:InvokeFlow', 'bedrock:StartFlowExecution',
+  'bedrock:OptimizePrompt', 'bedrock:CreateAdvancedPromptOptimizationJob', 'bedrock:GenerateQuery', 'bedrock:InvokeBuilder',
+  'bedrock:InvokeDataAutomation', 'bedrock:InvokeDataAutomationAsync', 'bedrock:GetBlueprintRecommendation',
+  'bedrock:InvokeBlueprintRecommendationAsync', 'bedrock:InvokeBlueprintOptimizationAsync',
+];
+const GUARDRAIL_CHANGES = [
+  'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
+  'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
+];
+const CONFIG_CHANGES = ['bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration'];
+
 type Variant = 'library' | 'hand-written';
 
 /** CloudFormation allows 500 resources per stack: large apps spread their roles over stacks of 250. */
@@ -84,6 +99,16 @@ function buildApp(variant: Variant, roles: number, outdir: string): App {
                 resources: ['*'],
                 conditions: { StringNotEquals: { 'bedrock:GuardrailIdentifier': value } },
               }),
+              new iam.PolicyStatement({ sid: 'DenyInferenceWithoutGuardrailCheck', effect: iam.Effect.DENY, actions: PATH_ACTIONS, resources: ['*'] }),
+              new iam.PolicyStatement({
+                sid: 'DenyPassRoleToBedrock',
+                effect: iam.Effect.DENY,
+                actions: ['iam:PassRole'],
+                resources: ['*'],
+                conditions: { StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } },
+              }),
+              new iam.PolicyStatement({ sid: 'DenyChangesToApprovedGuardrails', effect: iam.Effect.DENY, actions: GUARDRAIL_CHANGES, resources: [guardrailArn(i)] }),
+              new iam.PolicyStatement({ sid: 'DenyChangesToEnforcedGuardrailConfig', effect: iam.Effect.DENY, actions: CONFIG_CHANGES, resources: ['*'] }),
               new iam.PolicyStatement({ sid: 'ApplyGuardrail', actions: ['bedrock:ApplyGuardrail'], resources: [guardrailArn(i)] }),
             ],
           }),

@@ -2,7 +2,7 @@ import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { fm, G1, G2, HAIKU, invoke, newStack, stream, synthInvoker } from './fixtures';
+import { ACCOUNT, fm, G1, G2, HAIKU, invoke, newStack, stream, synthInvoker } from './fixtures';
 import {
   EnforcedGuardrail,
   EnforceGuardrails,
@@ -118,6 +118,11 @@ describe.each(SUBJECTS)('%s', (_label, make) => {
     }
     expect(await decide([...policies, other], invoke(fm(HAIKU)))).toBe('ExplicitlyDenied');
     expect(await decide([...policies, other], invoke(fm(HAIKU), `${G2}:1`))).toBe('ExplicitlyDenied');
+  });
+
+  test('StartAsyncInvoke (bedrock:InvokeModel on async-invoke, whose request has no guardrail field) is explicitly denied beside Allow *:*', async () => {
+    const asyncInvoke = `arn:aws:bedrock:us-east-1:${ACCOUNT}:async-invoke/abcd1234efgh`;
+    expect(await decide([...policies, ALLOW_ALL], invoke(asyncInvoke))).toBe('ExplicitlyDenied');
   });
 
   test('what is not a path or a change to the approved guardrail is left alone (beside Allow *:*)', async () => {
