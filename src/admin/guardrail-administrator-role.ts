@@ -67,7 +67,7 @@ export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
   /**
    * The customer managed key of the guardrails: the creator permissions (`kms:Decrypt`,
    * `kms:GenerateDataKey`, `kms:DescribeKey`, and `kms:CreateGrant` only for grants Amazon Bedrock requests,
-   * `kms:GrantIsForAWSResource`); for an `EncryptedGuardrailKey` also in its key policy.
+   * `kms:GrantIsForAWSResource` and `kms:ViaService`); for an `EncryptedGuardrailKey` also in its key policy.
    *
    * @default - the guardrails use an AWS owned key
    */
@@ -152,7 +152,7 @@ export class GuardrailAdministratorRole extends iam.Role {
     if (key instanceof EncryptedGuardrailKey) {
       key.grantCreate(this);
     } else if (key !== undefined) {
-      guardrailCreatorIdentityStatements(key.keyRef.keyArn).forEach(s => this.addToPrincipalPolicy(s));
+      guardrailCreatorIdentityStatements(this, key.keyRef.keyArn).forEach(s => this.addToPrincipalPolicy(s));
     }
   }
 }

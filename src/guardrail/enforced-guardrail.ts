@@ -4,7 +4,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { IConstruct } from 'constructs';
 import { GuardrailProfile } from './guardrail-profile';
 import { GuardrailConditionValues, GuardrailVersion } from './guardrail-version';
-import { checkGuardrailArn, constructError, factoryError, parseArn } from '../private/validation';
+import { checkGuardrailArn, constructError, factoryError, parseArn, readTokenArn } from '../private/validation';
 
 /** Guardrail IDs are lowercase letters and digits only (§1.4 of the reference). */
 const GUARDRAIL_ID = /^[a-z0-9]+$/;
@@ -175,6 +175,7 @@ export class EnforcedGuardrail {
     const stack = Stack.of(scope);
     const sourceRegion = this.region ?? parseArn(this.guardrailArn)?.region ?? stack.region;
     this.checkSameRegion(scope, sourceRegion);
+    this.checkTokenArn(scope);
     this.warnAboutMutableVersion(scope);
     return {
       guardrailArn: this.guardrailArn,
@@ -198,6 +199,34 @@ export class EnforcedGuardrail {
       + 'in the Region the request is sent to, and requests from this Region that name it fail (ValidationException: the guardrail identifier or version does not exist); '
       + 'cross-Region guardrail inference (a guardrail profile) moves the evaluation, not the guardrail. '
       + 'Fix: create the guardrail (or a copy) in this stack\'s Region, or deploy this stack to the guardrail\'s Region.');
+  }
+
+  /**
+   * An ARN that is a token is checked as the template will write it: a wildcard in the literal parts of
+   * `Fn.sub()`, `Fn.join()` or a `Lazy` value would admit every guardrail that matches (it lands in a
+   * StringLike condition whenever a wildcard version is approved). A value from a parameter or an import is
+   * not known until deploy: a warning.
+   */
+  private checkTokenArn(scope: IConstruct) {
+    if (!Token.isUnresolved(this.guardrailArn)) return;
+    const { literal, opaque } = readTokenArn(Stack.of(scope), this.guardrailArn);
+    if (/[*?]/.test(literal)) {
+      throw constructError(scope, `the guardrail ARN ${literal.replace(/\u0000/g, '${...}')} holds a wildcard (* or ?) in its literal parts, so the condition would admit every guardrail that matches, not one. `
+        + 'Fix: pass the ARN of one guardrail (for example a CfnGuardrail\'s attrGuardrailArn).');
+    }
+    // `:N` after the guardrail ID, or after a part that is the whole ARN (a guardrail resource's attribute).
+    const suffix = /(?:\u0000|:guardrail\/[^:\u0000]*)(:[^/\u0000]*)$/.exec(literal);
+    if (suffix !== null) {
+      throw constructError(scope, `the guardrail ARN ends with a version ('${suffix[1].replace(/\u0000/g, '${...}')}'), which belongs in GuardrailVersion, not in the ARN. `
+        + 'Fix: pass the ARN without the version, and the version as GuardrailVersion.');
+    }
+    if (opaque) {
+      Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailArnNotKnown',
+        'A guardrail ARN comes from a CloudFormation parameter or an import, so its value is not known until deploy and cannot be checked: '
+        + 'a value with a wildcard (such as .../guardrail/*) would admit every guardrail in the enforcement condition. '
+        + 'Fix: pass the guardrail resource (EnforcedGuardrail.fromGuardrail) or a literal ARN; or give the parameter an AllowedPattern such as '
+        + '^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:guardrail/[a-z0-9]+$.');
+    }
   }
 
   /** DRAFT and ANY admit the draft, whose content changes with every UpdateGuardrail, without a new version. */

@@ -7,7 +7,7 @@ import { InvokableModel } from '../model/invokable-model';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
-import { isBroadAwsManagedPolicy, limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
+import { limitedActionsAllowedBy, limitedActionsOfAwsManagedPolicy, warnLimitation } from '../private/limitations';
 import { markEnforced } from '../private/markers';
 import {
   addRoleQuotaCheck,
@@ -78,7 +78,7 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps, Guardr
 export class GuardrailEnforcedInvokerRole extends iam.Role {
   private readonly enforcement: GuardrailEnforcement;
   private readonly checkedPolicies: Array<{ source: string; document: () => any }>;
-  private readonly broadManagedPolicies: string[];
+  private readonly broadManagedPolicies: Array<{ arn: string; actions: string[] }>;
   /** The role's own `inlinePolicies` (in the role resource, beside the enforcement). */
   private readonly ownInlineDocuments: iam.PolicyDocument[];
   /** The role's other inline policies, for the layout: its own and attached ones (DefaultPolicy, ...). */
@@ -198,8 +198,9 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
   private checkManagedPolicy(policy: iam.IManagedPolicy) {
     if (policy instanceof iam.ManagedPolicy) {
       this.checkedPolicies.push({ source: `The managed policy ${policy.node.path}`, document: () => policy.document.toJSON() });
-    } else if (isBroadAwsManagedPolicy(policy)) {
-      this.broadManagedPolicies.push(policy.managedPolicyArn);
+    } else {
+      const actions = limitedActionsOfAwsManagedPolicy(policy);
+      if (actions.length > 0) this.broadManagedPolicies.push({ arn: policy.managedPolicyArn, actions });
     }
   }
 
@@ -209,8 +210,9 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
       const actions = limitedActionsAllowedBy(document());
       if (actions.length > 0) warnLimitation(this, actions, source, this.enforcement.allowedPaths);
     }
-    if (this.broadManagedPolicies.length > 0) {
-      warnLimitation(this, [], 'An AWS managed policy (AmazonBedrockFullAccess or broader)', this.enforcement.allowedPaths);
+    for (const { arn, actions } of this.broadManagedPolicies) {
+      const name = /([A-Za-z0-9+=,.@_-]+)$/.exec(arn)?.[1] ?? arn;
+      warnLimitation(this, actions, `The AWS managed policy ${name}`, this.enforcement.allowedPaths);
     }
     return [];
   }

@@ -1,4 +1,4 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { aws_iam as iamRefs } from 'aws-cdk-lib/interfaces';
 import { Construct, IConstruct } from 'constructs';
@@ -10,6 +10,7 @@ import { limitedActionsAllowedBy, warnLimitation } from '../private/limitations'
 import { markEnforced } from '../private/markers';
 import { attachBeforeOtherPolicies } from '../private/policy-order';
 import { checkManagedPolicyQuota } from '../private/policy-size';
+import { ownerOf, StackPrincipals } from '../private/principal-names';
 
 /**
  * Properties of a GuardrailEnforcementPolicy.
@@ -144,6 +145,13 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
   public attachToRole(role: iam.IRole): void {
     this.principals.push(role);
     markEnforced(role, this.enforcement.allowedPaths);
+    // A role of this stack imported by ARN or name: the mark goes on the role itself too, so that the
+    // EnforceGuardrails aspect sees that it is enforced.
+    if (!(role instanceof iam.Role)) {
+      const stack = Stack.of(this);
+      const underlying = StackPrincipals.of(stack).resourceOf('role', stack.resolve(role.roleName));
+      if (underlying !== undefined) markEnforced(ownerOf(underlying), this.enforcement.allowedPaths);
+    }
     this.roleNames.push(role.roleName);
     super.attachToRole(role);
   }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { mayNameInKeyPolicy } from '../private/inline-roles';
-import { GRANT_FOR_AWS_RESOURCE, GUARDRAIL_CREATOR_GRANT_ACTIONS, guardrailKeyActions, guardrailKeyPolicyStatements } from '../statements/guardrail-key';
+import { grantForBedrock, GUARDRAIL_CREATOR_GRANT_ACTIONS, guardrailKeyActions, guardrailKeyPolicyStatements } from '../statements/guardrail-key';
 
 /**
  * Properties of an EncryptedGuardrailKey.
@@ -52,8 +52,8 @@ export class EncryptedGuardrailKey extends kms.Key {
     });
     this.customPolicy = props.policy !== undefined;
     // One statement per role, to which principals are added: Sids stay unique in the key policy.
-    this.creatorsStatements = guardrailKeyPolicyStatements('creator');
-    this.usersStatements = guardrailKeyPolicyStatements('user');
+    this.creatorsStatements = guardrailKeyPolicyStatements(this, 'creator');
+    this.usersStatements = guardrailKeyPolicyStatements(this, 'user');
     props.creators?.forEach(c => this.grantCreate(c));
     props.users?.forEach(u => this.grantUse(u));
   }
@@ -61,13 +61,13 @@ export class EncryptedGuardrailKey extends kms.Key {
   /**
    * Lets `grantee` create and manage guardrails encrypted with this key: `kms:Decrypt`,
    * `kms:GenerateDataKey`, `kms:DescribeKey`, and `kms:CreateGrant` only for grants Amazon Bedrock requests
-   * on its behalf (`kms:GrantIsForAWSResource`), in the key policy (PermissionsForGuardrailsCreators,
+   * on its behalf (`kms:GrantIsForAWSResource`, `kms:ViaService`), in the key policy (PermissionsForGuardrailsCreators,
    * PermissionsForGuardrailsCreatorsGrants) and on the grantee's identity, scoped to this key.
    */
   public grantCreate(grantee: iam.IGrantable): iam.Grant {
     const grant = this.grantGuardrailRole(grantee, 'creator', this.creatorsStatements);
     // The identity half of the conditioned CreateGrant (the key-policy half is in creatorsStatements).
-    iam.Grant.addToPrincipal({ grantee, actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resourceArns: [this.keyArn], conditions: GRANT_FOR_AWS_RESOURCE });
+    iam.Grant.addToPrincipal({ grantee, actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resourceArns: [this.keyArn], conditions: grantForBedrock(this) });
     return grant;
   }
 

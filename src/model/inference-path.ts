@@ -77,6 +77,29 @@ export enum InferencePath {
   DATA_AUTOMATION = 'DATA_AUTOMATION',
 
   /**
+   * Knowledge-base ingestion: `bedrock:CreateDataSource`, `bedrock:UpdateDataSource`,
+   * `bedrock:StartIngestionJob`, `bedrock:IngestKnowledgeBaseDocuments`. A data source can parse documents
+   * with a foundation model and a prompt the caller writes; the model's output is stored as chunks that
+   * `bedrock:Retrieve` returns, with no guardrail.
+   */
+  KNOWLEDGE_BASE_INGESTION = 'KNOWLEDGE_BASE_INGESTION',
+
+  /**
+   * Amazon Bedrock AgentCore features that run a model the service manages on the caller's input:
+   * `bedrock-agentcore:InvokeHarness` (the caller chooses the model), `Evaluate` and `StartBatchEvaluation`
+   * (model-as-judge evaluators), `StartPolicyGeneration` (text to Cedar), `CreateEvent` and
+   * `StartMemoryExtractionJob` (memory strategies summarize the caller's events). No guardrail key.
+   */
+  AGENTCORE_MANAGED_MODELS = 'AGENTCORE_MANAGED_MODELS',
+
+  /**
+   * Automated Reasoning policy workflows: `bedrock:StartAutomatedReasoningPolicyBuildWorkflow`,
+   * `bedrock:StartAutomatedReasoningPolicyTestWorkflow`. A model turns the caller's documents into rules and
+   * generated test scenarios, with no guardrail.
+   */
+  AUTOMATED_REASONING_WORKFLOWS = 'AUTOMATED_REASONING_WORKFLOWS',
+
+  /**
    * Passing a role to Amazon Bedrock: `iam:PassRole` with `iam:PassedToService` =
    * `bedrock.amazonaws.com`. A Bedrock service role (batch, evaluation, agent, flow, knowledge base) then
    * runs models on the caller's behalf, with that role's permissions and not the caller's.
@@ -170,6 +193,30 @@ export const INFERENCE_PATHS: InferencePathInfo[] = [
       'bedrock:InvokeBlueprintOptimizationAsync',
     ],
     whenAllowed: 'the principal can have models generate output from its documents, images, audio and video through Bedrock Data Automation, with no guardrail',
+  },
+  {
+    path: InferencePath.KNOWLEDGE_BASE_INGESTION,
+    actions: ['bedrock:CreateDataSource', 'bedrock:UpdateDataSource', 'bedrock:StartIngestionJob', 'bedrock:IngestKnowledgeBaseDocuments'],
+    whenAllowed: 'the principal can create or change knowledge-base data sources and ingest documents; a data source that parses with a foundation model runs the caller\'s parsing prompt '
+      + 'on the caller\'s documents, and bedrock:Retrieve returns that output, with no guardrail',
+  },
+  {
+    path: InferencePath.AGENTCORE_MANAGED_MODELS,
+    actions: [
+      'bedrock-agentcore:InvokeHarness',
+      'bedrock-agentcore:Evaluate',
+      'bedrock-agentcore:StartBatchEvaluation',
+      'bedrock-agentcore:StartPolicyGeneration',
+      'bedrock-agentcore:CreateEvent',
+      'bedrock-agentcore:StartMemoryExtractionJob',
+    ],
+    whenAllowed: 'the principal can have Amazon Bedrock AgentCore run models on its input (a harness with a model of its choice, model-as-judge evaluations, policy generation, '
+      + 'memory strategies that summarize its events), with no guardrail IAM can check',
+  },
+  {
+    path: InferencePath.AUTOMATED_REASONING_WORKFLOWS,
+    actions: ['bedrock:StartAutomatedReasoningPolicyBuildWorkflow', 'bedrock:StartAutomatedReasoningPolicyTestWorkflow'],
+    whenAllowed: 'the principal can have a model turn its documents into Automated Reasoning rules and generated test scenarios, with no guardrail',
   },
   {
     path: InferencePath.PASS_ROLE_TO_BEDROCK,

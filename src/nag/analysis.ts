@@ -1,7 +1,9 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { InferencePathInfo } from '../model/inference-path';
+import { InferencePath, InferencePathInfo } from '../model/inference-path';
+import { AWS_MANAGED_POLICY_REACH, awsManagedPolicyName } from '../private/aws-managed-policies';
+import { PrincipalKind, StackPrincipals } from '../private/principal-names';
 
 /**
  * Reading IAM policies out of a synthesized construct tree, for the cdk-nag rules and the enforcement
@@ -17,9 +19,6 @@ export const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithRe
 export const AGENT_OR_RAG_ACTIONS = ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate'];
 export const GUARDRAIL_KEY = 'bedrock:guardrailidentifier';
 
-/** AWS managed policies that allow model inference, and those that also allow InvokeAgent/RetrieveAndGenerate. */
-const INVOKING_AWS_POLICIES = ['AmazonBedrockFullAccess', 'AmazonBedrockLimitedAccess', 'AdministratorAccess', 'PowerUserAccess'];
-const AGENT_AWS_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
 
 /** One invokable resource of each type InvokeModel authorizes, to test that a Deny covers them all. */
 const INVOKABLE_SAMPLES = [
@@ -132,31 +131,37 @@ export function isPrincipalResource(resource: IConstruct): resource is CfnResour
   return resource instanceof iam.CfnRole || resource instanceof iam.CfnUser || resource instanceof iam.CfnGroup;
 }
 
-function refersTo(values: any, logicalId: string): boolean {
-  return asArray(values).some(v => v && typeof v === 'object' && v.Ref === logicalId);
-}
-
-/** Every policy of a role, user or group: inline, AWS::IAM::Policy and customer managed policies of its stack, and AWS managed ones by name. */
-export function policiesOf(principal: CfnResource): PrincipalPolicies {
+/**
+ * Every policy of a role, user or group: inline, AWS::IAM::Policy, AWS::IAM::RolePolicy (UserPolicy,
+ * GroupPolicy) and customer managed policies of its stack that name it by reference, ARN or name, and AWS
+ * managed ones by name.
+ */
+export function policiesOf(principal: CfnResource, principals: StackPrincipals = StackPrincipals.of(Stack.of(principal))): PrincipalPolicies {
   const stack = Stack.of(principal);
-  const logicalId = stack.resolve(principal.logicalId);
+  const kind: PrincipalKind = principal instanceof iam.CfnRole ? 'role' : principal instanceof iam.CfnUser ? 'user' : 'group';
+  const self = principals.keyOfResource(principal as iam.CfnRole | iam.CfnUser | iam.CfnGroup);
+  const names = (value: unknown) => asArray(stack.resolve(value)).some(v => principals.keyOf(kind, v) === self);
   const props = stack.resolve((principal as any).cfnProperties ?? {});
   const inline: PolicyJson[] = asArray(props.policies).map((p: any) => p.policyDocument).filter((d: any) => d);
   const managed: PolicyJson[] = [];
   const attached = asArray(props.managedPolicyArns);
   const managedIds = new Set(attached.filter((a: any) => a && typeof a === 'object' && a.Ref).map((a: any) => a.Ref));
   const awsManagedPolicies = attached
-    .map(a => /:iam::aws:policy\/(?:.*\/)?([A-Za-z0-9+=,.@_-]+)$/.exec(asText(a)))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map(m => m[1]);
-  const property = principal instanceof iam.CfnRole ? 'roles' : principal instanceof iam.CfnUser ? 'users' : 'groups';
+    .map(a => awsManagedPolicyName(asText(a)))
+    .filter((name): name is string => name !== undefined);
+  const property = kind === 'role' ? 'roles' : kind === 'user' ? 'users' : 'groups';
   for (const c of stack.node.findAll()) {
+    if (Stack.of(c) !== stack) continue;
     if (c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) {
-      const p = stack.resolve((c as any).cfnProperties);
-      const id = stack.resolve(c.logicalId);
-      if (!p.policyDocument) continue;
-      if (c instanceof iam.CfnPolicy && refersTo(p[property], logicalId)) inline.push(p.policyDocument);
-      if (c instanceof iam.CfnManagedPolicy && (refersTo(p[property], logicalId) || managedIds.has(id))) managed.push(p.policyDocument);
+      const named = names((c as any)[property]);
+      if (!named && !(c instanceof iam.CfnManagedPolicy && managedIds.has(stack.resolve(c.logicalId)))) continue;
+      const doc = stack.resolve(c.policyDocument);
+      if (doc) (c instanceof iam.CfnPolicy ? inline : managed).push(doc);
+    } else if ((kind === 'role' && c instanceof iam.CfnRolePolicy && names(c.roleName))
+      || (kind === 'user' && c instanceof iam.CfnUserPolicy && names(c.userName))
+      || (kind === 'group' && c instanceof iam.CfnGroupPolicy && names(c.groupName))) {
+      const doc = stack.resolve((c as iam.CfnRolePolicy).policyDocument);
+      if (doc) inline.push(doc);
     }
   }
   return { documents: [...inline, ...managed], inline, awsManagedPolicies };
@@ -165,22 +170,26 @@ export function policiesOf(principal: CfnResource): PrincipalPolicies {
 /** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */
 export function canInvokeModels(policies: PrincipalPolicies): boolean {
   return INVOKE_ACTIONS.some(a => allows(policies.documents, a))
-    || policies.awsManagedPolicies.some(name => INVOKING_AWS_POLICIES.includes(name));
+    || policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.invokes === true);
 }
+
+/** The inference path each agent or RetrieveAndGenerate action belongs to. */
+const PATH_OF_AGENT_OR_RAG: { [action: string]: InferencePath } = {
+  'bedrock:InvokeAgent': InferencePath.AGENTS,
+  'bedrock:RetrieveAndGenerate': InferencePath.KNOWLEDGE_BASE_GENERATION,
+};
 
 /** The agent and RetrieveAndGenerate actions the principal may call. */
 export function agentOrRagActions(policies: PrincipalPolicies): string[] {
-  if (policies.awsManagedPolicies.some(name => AGENT_AWS_POLICIES.includes(name))) return AGENT_OR_RAG_ACTIONS;
-  return AGENT_OR_RAG_ACTIONS.filter(a => allows(policies.documents, a));
+  const byAwsPolicy = (action: string) => policies.awsManagedPolicies
+    .some(name => AWS_MANAGED_POLICY_REACH[name]?.paths.includes(PATH_OF_AGENT_OR_RAG[action]) === true);
+  return AGENT_OR_RAG_ACTIONS.filter(a => byAwsPolicy(a) || allows(policies.documents, a));
 }
 
-/** AWS managed policies that allow every Bedrock action (and, for the first two, iam:PassRole to Bedrock). */
-const ALL_BEDROCK_AWS_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
-
-/** The inference paths of `paths` that any Allow of the principal reaches (on some resource). */
+/** The inference paths of `paths` that any Allow of the principal reaches (on some resource), AWS managed policies included. */
 export function reachablePaths(policies: PrincipalPolicies, paths: InferencePathInfo[]): InferencePathInfo[] {
-  if (policies.awsManagedPolicies.some(name => ALL_BEDROCK_AWS_POLICIES.includes(name))) return paths;
-  return paths.filter(p => p.actions.some(a => allows(policies.documents, a)));
+  const byAwsPolicies = new Set(policies.awsManagedPolicies.flatMap(name => AWS_MANAGED_POLICY_REACH[name]?.paths ?? []));
+  return paths.filter(p => byAwsPolicies.has(p.path) || p.actions.some(a => allows(policies.documents, a)));
 }
 
 /**
@@ -198,6 +207,23 @@ export function deniesPath(policies: PolicyJson[], path: InferencePathInfo): boo
       && Object.entries(byKey as object).every(([key, values]) => key.toLowerCase() === 'iam:passedtoservice'
         && asArray(values).some(v => wildcardMatch(asText(v), path.passedToService!))));
   })));
+}
+
+/**
+ * The guardrails a principal's own enforcement Deny approves: the literal guardrail ARNs in its negated
+ * `bedrock:GuardrailIdentifier` conditions, without their version (`:N`, `:*`).
+ */
+export function approvedGuardrailArnsOf(policies: PrincipalPolicies): string[] {
+  const arns = new Set<string>();
+  for (const statement of policies.documents.flatMap(d => asArray(d.Statement)).filter(isEnforcementDeny)) {
+    for (const [, values] of guardrailConditions(statement)) {
+      for (const value of values) {
+        const match = typeof value === 'string' ? /^(arn:[^:]+:bedrock:[^:]+:\d{12}:guardrail\/[a-z0-9]+)(:.*)?$/.exec(value) : null;
+        if (match !== null) arns.add(match[1]);
+      }
+    }
+  }
+  return [...arns];
 }
 
 /** Whether the principal has the enforcement Deny in any of its policies. */

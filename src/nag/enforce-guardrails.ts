@@ -1,12 +1,22 @@
-import { Annotations, IAspect } from 'aws-cdk-lib';
+import { Annotations, IAspect, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { canInvokeModels, deniesPath, hasEnforcementDeny, isBedrockServiceRole, isPrincipalResource, policiesOf, reachablePaths } from './analysis';
+import {
+  approvedGuardrailArnsOf,
+  canInvokeModels,
+  deniesPath,
+  hasEnforcementDeny,
+  isBedrockServiceRole,
+  isPrincipalResource,
+  policiesOf,
+  reachablePaths,
+} from './analysis';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-options';
 import { deniedPaths } from '../model/inference-path';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
 import { enforcementMark, markEnforced } from '../private/markers';
+import { StackPrincipals } from '../private/principal-names';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
@@ -47,6 +57,7 @@ export interface EnforceGuardrailsProps extends GuardrailEnforcementOptions {
  */
 export class EnforceGuardrails implements IAspect {
   private readonly props: EnforceGuardrailsProps;
+  private readonly principals = new Map<Stack, StackPrincipals>();
 
   constructor(props: EnforceGuardrailsProps) {
     if (props.guardrails.length === 0) {
@@ -60,7 +71,11 @@ export class EnforceGuardrails implements IAspect {
     if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return;
     const owner = node.node.scope;
     if (owner !== undefined && enforcementMark(owner) !== undefined) return;
-    const policies = policiesOf(node);
+    // The principals of a stack are read once per aspect: the aspect adds policies, never principals.
+    const stack = Stack.of(node);
+    let principals = this.principals.get(stack);
+    if (principals === undefined) this.principals.set(stack, principals = StackPrincipals.of(stack));
+    const policies = policiesOf(node, principals);
     const denied = deniedPaths(this.props.allowUnguardedPaths);
     const invokes = canInvokeModels(policies);
     if (!invokes && reachablePaths(policies, denied).length === 0) return;
@@ -75,10 +90,12 @@ export class EnforceGuardrails implements IAspect {
       return;
     }
     const bound = this.props.guardrails.map(g => g._bind(owner));
+    // A principal with a guardrail Deny of its own: its own approved guardrails are protected too.
+    const protectedGuardrails = [...bound.flatMap(g => g.applyGuardrailArns), ...approvedGuardrailArnsOf(policies)];
     const statements = [
       ...(guardrailDeny ? [inferenceDenyStatement(guardrailConditions(bound))] : []),
       ...inferencePathDenyStatements(paths),
-      ...(this.props.protectApprovedGuardrails === false ? [] : guardrailProtectionStatements(bound)),
+      ...(this.props.protectApprovedGuardrails === false ? [] : guardrailProtectionStatements(protectedGuardrails)),
       // What using the approved guardrails needs, only for a principal that runs inference.
       ...(guardrailDeny ? [applyGuardrailStatement(bound), guardrailKeyDecryptStatement(bound)] : []),
     ];

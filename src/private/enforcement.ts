@@ -66,7 +66,8 @@ export class GuardrailEnforcement {
         ...guardedInferenceStatements(this.grants, conditions),
         inferenceDenyStatement(conditions),
         ...inferencePathDenyStatements(deniedPaths(this.options.allowUnguardedPaths)),
-        ...(this.options.protectApprovedGuardrails === false ? [] : guardrailProtectionStatements(this.boundGuardrails)),
+        ...(this.options.protectApprovedGuardrails === false ? []
+          : guardrailProtectionStatements(this.boundGuardrails.flatMap(g => g.applyGuardrailArns))),
         getInferenceProfileStatement(this.grants),
         applyGuardrailStatement(this.boundGuardrails),
         guardrailKeyDecryptStatement(this.boundGuardrails),

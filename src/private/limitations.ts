@@ -1,6 +1,7 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { AWS_MANAGED_POLICY_REACH, awsManagedPolicyName } from './aws-managed-policies';
 import { InferencePath } from '../model/inference-path';
 
 /**
@@ -15,8 +16,6 @@ const PATH_OF: { [action: string]: InferencePath } = {
   'bedrock:RetrieveAndGenerate': InferencePath.KNOWLEDGE_BASE_GENERATION,
 };
 
-/** AWS managed policies known to allow InvokeAgent or RetrieveAndGenerate. */
-const BROAD_AWS_MANAGED_POLICIES = ['AmazonBedrockFullAccess', 'AdministratorAccess', 'PowerUserAccess'];
 
 function matches(pattern: string, action: string): boolean {
   const re = new RegExp('^' + pattern.split('*').map(p => p.replace(/[.+^${}()|[\]\\?]/g, '\\$&')).join('.*') + '$', 'i');
@@ -45,10 +44,15 @@ export function limitedActionsAllowedBy(document: any): string[] {
   return [...found];
 }
 
-/** Whether a managed policy ARN names an AWS managed policy that allows the limited actions. */
-export function isBroadAwsManagedPolicy(policy: iam.IManagedPolicy): boolean {
+/**
+ * The limited actions an AWS managed policy allows (by the reach the library keeps of AWS managed
+ * policies), or none for another policy. `fromAwsManagedPolicyName` ARNs end with the name after a token.
+ */
+export function limitedActionsOfAwsManagedPolicy(policy: iam.IManagedPolicy): string[] {
   const arn = policy.managedPolicyArn;
-  return BROAD_AWS_MANAGED_POLICIES.some(name => arn.endsWith(`:iam::aws:policy/${name}`) || (Token.isUnresolved(arn) && arn.endsWith(`/${name}`)));
+  const name = awsManagedPolicyName(arn) ?? (Token.isUnresolved(arn) ? /\/([A-Za-z0-9+=,.@_-]+)$/.exec(arn)?.[1] : undefined);
+  const reach = name === undefined ? undefined : AWS_MANAGED_POLICY_REACH[name];
+  return reach === undefined ? [] : LIMITED_ACTIONS.filter(a => reach.paths.includes(PATH_OF[a]));
 }
 
 /**

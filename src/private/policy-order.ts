@@ -1,6 +1,7 @@
 import { AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { PrincipalKind, StackPrincipals } from './principal-names';
 
 /** A policy that must be attached before every other policy of its principals. */
 interface FirstPolicy {
@@ -30,27 +31,33 @@ export function attachBeforeOtherPolicies(policy: CfnResource, names: FirstPolic
 }
 
 class OrderPolicies implements IAspect {
-  private resolved?: Array<{ policy: CfnResource; roles: Set<string>; users: Set<string>; groups: Set<string> }>;
+  private resolved?: Array<{ policy: CfnResource; keys: Set<string> }>;
+  private principals?: StackPrincipals;
 
   constructor(private readonly entries: FirstPolicy[]) {}
 
   public visit(node: IConstruct): void {
     if (!isPolicyResource(node)) return;
     const stack = Stack.of(node);
-    // Names are resolved once, when the first policy is visited (every principal exists by then).
+    // Two enforcement policies of one principal are not ordered between them (that would be a cycle).
+    if (this.entries.some(e => e.policy === node)) return;
+    // The principals and the names are read once, when the first policy is visited (every principal exists
+    // by then). A principal is matched however a policy names it: reference, ARN or literal name.
     if (this.resolved?.length !== this.entries.length) {
+      this.principals = StackPrincipals.of(stack);
       this.resolved = this.entries.map(({ policy, names }) => {
         const n = names();
-        const set = (values: any[]) => new Set(values.map(v => JSON.stringify(stack.resolve(v))));
-        return { policy, roles: set(n.roles), users: set(n.users), groups: set(n.groups) };
+        const keys = new Set<string>();
+        for (const [kind, values] of [['role', n.roles], ['user', n.users], ['group', n.groups]] as Array<[PrincipalKind, any[]]>) {
+          for (const v of values) keys.add(this.principals!.keyOf(kind, stack.resolve(v)));
+        }
+        return { policy, keys };
       });
     }
-    const named = namesOf(node);
+    const named = keysOf(node, this.principals!);
     for (const entry of this.resolved) {
-      if (entry.policy === node || Stack.of(entry.policy) !== stack) continue;
-      const hit = named.roles.some(r => entry.roles.has(r)) || named.users.some(u => entry.users.has(u))
-        || named.groups.some(g => entry.groups.has(g));
-      if (hit) node.node.addDependency(entry.policy);
+      if (Stack.of(entry.policy) !== stack) continue;
+      if (named.some(k => entry.keys.has(k))) node.node.addDependency(entry.policy);
     }
   }
 }
@@ -62,15 +69,15 @@ function isPolicyResource(node: IConstruct): node is PolicyResource {
     || node instanceof iam.CfnUserPolicy || node instanceof iam.CfnGroupPolicy;
 }
 
-/** The principals a policy resource names, as resolved JSON. */
-function namesOf(node: PolicyResource): { roles: string[]; users: string[]; groups: string[] } {
+/** The keys of the principals a policy resource names. */
+function keysOf(node: PolicyResource, principals: StackPrincipals): string[] {
   const stack = Stack.of(node);
-  const list = (value: unknown) => {
+  const list = (kind: PrincipalKind, value: unknown) => {
     const resolved = stack.resolve(value);
-    return (Array.isArray(resolved) ? resolved : resolved === undefined ? [] : [resolved]).map(v => JSON.stringify(v));
+    return (Array.isArray(resolved) ? resolved : resolved === undefined ? [] : [resolved]).map(v => principals.keyOf(kind, v));
   };
-  if (node instanceof iam.CfnRolePolicy) return { roles: list(node.roleName), users: [], groups: [] };
-  if (node instanceof iam.CfnUserPolicy) return { roles: [], users: list(node.userName), groups: [] };
-  if (node instanceof iam.CfnGroupPolicy) return { roles: [], users: [], groups: list(node.groupName) };
-  return { roles: list(node.roles), users: list(node.users), groups: list(node.groups) };
+  if (node instanceof iam.CfnRolePolicy) return list('role', node.roleName);
+  if (node instanceof iam.CfnUserPolicy) return list('user', node.userName);
+  if (node instanceof iam.CfnGroupPolicy) return list('group', node.groupName);
+  return [...list('role', node.roles), ...list('user', node.users), ...list('group', node.groups)];
 }

@@ -1,4 +1,4 @@
-import { Token, Tokenization } from 'aws-cdk-lib';
+import { CfnParameter, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** Error for bad input found inside a construct: names the construct path first. */
@@ -17,10 +17,10 @@ export function isToken(value: string): boolean {
 }
 
 /**
- * AWS Region names, including the GovCloud, ISO and China partitions
- * (us-east-1, us-gov-west-1, cn-north-1, eu-central-2, ap-southeast-7, ...).
+ * AWS Region names, including the GovCloud, ISO, China and European Sovereign Cloud partitions
+ * (us-east-1, us-gov-west-1, cn-north-1, eu-central-2, ap-southeast-7, eusc-de-east-1, ...).
  */
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const REGION = /^[a-z]{2,4}(-gov|-iso[a-z]?)?(-[a-z]+)+-\d{1,2}$/;
 
 /** Throws unless each Region is a Region name or a token. Returns a de-duplicated copy. */
 export function checkRegions(factory: string, regions: string[], what: string): string[] {
@@ -114,6 +114,9 @@ export function checkGuardrailArn(factory: string, arn: string, example: string)
       const type = resource.split('/')[0];
       if (literal(type) && type !== 'guardrail') throw fail(resourceTypeProblem(type));
       if (parts.length > 6 && !resource.startsWith(TOKEN_MARK)) throw fail('it ends with a version (`:N`), which belongs in GuardrailVersion, not in the ARN');
+    } else if (/:[^:/\u0000]*$/.test(marked)) {
+      // A literal `:...` after a token ARN, such as `${guardrail.attrGuardrailArn}:1`.
+      throw fail('it ends with a version (`:N`), which belongs in GuardrailVersion, not in the ARN');
     }
     return undefined;
   }
@@ -148,4 +151,36 @@ function resourceTypeProblem(type: string): string {
     : type === 'guardrail-profile'
       ? 'it is a guardrail-profile ARN; pass the guardrail\'s ARN, and the profile as guardrailProfile (GuardrailProfile)'
       : `the resource type is '${type}/', not 'guardrail/'`;
+}
+
+/** How a guardrail ARN that is a token will be known at deploy time. */
+export interface ResolvedArnCheck {
+  /** The ARN's literal text, with every part not known at synth replaced by TOKEN_MARK. */
+  readonly literal: string;
+  /** Whether a part comes from a CloudFormation parameter or an import, whose value can be any text. */
+  readonly opaque: boolean;
+}
+
+/**
+ * Reads a token ARN as the template will write it: the literal parts of `Fn::Join` and `Fn::Sub` (which a
+ * check of the unresolved string cannot see: `Fn.sub(...)`, `Fn.join(...)` and `Lazy` values are one token),
+ * and whether any part comes from a parameter or an import.
+ */
+export function readTokenArn(stack: Stack, arn: string): ResolvedArnCheck {
+  let opaque = Tokenization.reverseString(arn).tokens.some(t => t instanceof Reference && t.target instanceof CfnParameter);
+  const text = (value: any): string => {
+    if (typeof value === 'string') return value;
+    if (value === null || typeof value !== 'object') return String(value);
+    if (Array.isArray(value['Fn::Join'])) {
+      const [sep, parts] = value['Fn::Join'];
+      return (Array.isArray(parts) ? parts : [parts]).map(text).join(sep);
+    }
+    if (value['Fn::Sub'] !== undefined) {
+      const template = Array.isArray(value['Fn::Sub']) ? value['Fn::Sub'][0] : value['Fn::Sub'];
+      return String(template).replace(/\$\{[^}]*\}/g, TOKEN_MARK);
+    }
+    if (value['Fn::ImportValue'] !== undefined) opaque = true;
+    return TOKEN_MARK;
+  };
+  return { literal: text(stack.resolve(arn)), opaque };
 }

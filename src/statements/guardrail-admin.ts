@@ -84,7 +84,9 @@ export function guardrailAdminStatements(options: {
       effect: iam.Effect.DENY,
       actions: ['bedrock:TagResource'],
       resources: options.guardrailArns,
-      conditions: { 'Null': { [`aws:ResourceTag/${key}`]: 'true' }, 'ForAnyValue:StringEquals': { 'aws:TagKeys': [key] } },
+      // Tag keys are compared ignoring case: IAM looks up aws:ResourceTag/KEY without regard to case, so a
+      // request setting `TEAM` would otherwise slip past a Deny on `team` and still count as the team's tag.
+      conditions: { 'Null': { [`aws:ResourceTag/${key}`]: 'true' }, 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [key] } },
     })]), new iam.PolicyStatement({
       sid: `DenyRetagGuardrailWithOtherRequiredTag${i + 1}`,
       effect: iam.Effect.DENY,
@@ -101,7 +103,7 @@ export function guardrailAdminStatements(options: {
       effect: iam.Effect.DENY,
       actions: ['bedrock:UntagResource'],
       resources: options.guardrailArns,
-      conditions: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': keys } },
+      conditions: { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': keys } },
     }));
   }
   return statements;

@@ -1,4 +1,6 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
 
 /**
  * [GKMS] The key actions of guardrail creators (PermissionsForGuardrailsCreators in the key policy,
@@ -6,25 +8,33 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * (PermissionsForGuardrailsUsers, AllowRoleToUseEncryptedGuardrailDuringInference): `kms:Decrypt` only.
  *
  * `kms:CreateGrant` is in a statement of its own: creators may create grants only when Amazon Bedrock asks
- * for them on their behalf (`kms:GrantIsForAWSResource`), never a grant for a principal of their choosing.
+ * for them on their behalf (`kms:GrantIsForAWSResource`, `kms:ViaService`), never a grant for a principal of
+ * their choosing.
  */
 export const GUARDRAIL_CREATOR_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 export const GUARDRAIL_CREATOR_GRANT_ACTIONS = ['kms:CreateGrant'];
 export const GUARDRAIL_USER_KEY_ACTIONS = ['kms:Decrypt'];
 
 /**
- * The condition of the creators' CreateGrant: the request comes from an AWS service integrated with KMS
- * (here Amazon Bedrock) on the creator's behalf ("Controlling access to grants", AWS KMS developer guide).
+ * The condition of the creators' CreateGrant: the request comes from an AWS service integrated with KMS on
+ * the creator's behalf ("Controlling access to grants", AWS KMS developer guide), and that service is Amazon
+ * Bedrock in the key's Region (`kms:ViaService`).
  */
-export const GRANT_FOR_AWS_RESOURCE = { Bool: { 'kms:GrantIsForAWSResource': 'true' } };
+export function grantForBedrock(scope: IConstruct): { [operator: string]: { [key: string]: string } } {
+  const stack = Stack.of(scope);
+  return {
+    Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    StringEquals: { 'kms:ViaService': `bedrock.${stack.region}.${stack.urlSuffix}` },
+  };
+}
 
 /** The key actions of guardrail creators or users (without the creators' conditioned CreateGrant). */
 export function guardrailKeyActions(role: 'creator' | 'user'): string[] {
   return role === 'creator' ? GUARDRAIL_CREATOR_KEY_ACTIONS : GUARDRAIL_USER_KEY_ACTIONS;
 }
 
-/** The key-policy statements for creators or users (`Resource: "*"`, the key itself). */
-export function guardrailKeyPolicyStatements(role: 'creator' | 'user'): iam.PolicyStatement[] {
+/** The key-policy statements for creators or users (`Resource: "*"`, the key itself) of the key `scope`. */
+export function guardrailKeyPolicyStatements(scope: IConstruct, role: 'creator' | 'user'): iam.PolicyStatement[] {
   if (role === 'user') {
     return [new iam.PolicyStatement({ sid: 'PermissionsForGuardrailsUsers', actions: GUARDRAIL_USER_KEY_ACTIONS, resources: ['*'] })];
   }
@@ -34,15 +44,15 @@ export function guardrailKeyPolicyStatements(role: 'creator' | 'user'): iam.Poli
       sid: 'PermissionsForGuardrailsCreatorsGrants',
       actions: GUARDRAIL_CREATOR_GRANT_ACTIONS,
       resources: ['*'],
-      conditions: GRANT_FOR_AWS_RESOURCE,
+      conditions: grantForBedrock(scope),
     }),
   ];
 }
 
-/** The creators' identity statements on one key: the key actions, and CreateGrant for AWS resources only. */
-export function guardrailCreatorIdentityStatements(keyArn: string): iam.PolicyStatement[] {
+/** The creators' identity statements on one key: the key actions, and CreateGrant for Bedrock only. */
+export function guardrailCreatorIdentityStatements(scope: IConstruct, keyArn: string): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: [keyArn] }),
-    new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resources: [keyArn], conditions: GRANT_FOR_AWS_RESOURCE }),
+    new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resources: [keyArn], conditions: grantForBedrock(scope) }),
   ];
 }

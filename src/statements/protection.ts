@@ -1,6 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { unique } from './inference';
-import { BoundGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePathInfo } from '../model/inference-path';
 
 /**
@@ -49,27 +48,34 @@ export const GUARDRAIL_MUTATION_ACTIONS = [
   'bedrock:DeleteResourcePolicy',
 ];
 
-/** The account-level enforcement configuration actions; they have no resource type, so only `*` names them. */
+/**
+ * The account-level settings that decide whether guardrails apply and whether that is recorded: the enforced
+ * guardrail configuration, and model invocation logging (which records the guardrail of each call). They
+ * have no resource type, so only `*` names them.
+ */
 export const ENFORCED_CONFIGURATION_ACTIONS = [
   'bedrock:PutEnforcedGuardrailConfiguration',
   'bedrock:DeleteEnforcedGuardrailConfiguration',
+  'bedrock:PutModelInvocationLoggingConfiguration',
+  'bedrock:DeleteModelInvocationLoggingConfiguration',
 ];
 
 /**
  * The Denies that keep the principals a guardrail binds from weakening it: no change to the approved
- * guardrails (their ARNs, and their guardrail-profile ARNs, whose resource policies decide who else may
- * apply them), and no change to the account's enforced guardrail configuration.
+ * guardrails (`guardrailArns`: their ARNs, and their guardrail-profile ARNs, whose resource policies decide
+ * who else may apply them), and no change to the account's enforced guardrail configuration or model
+ * invocation logging.
  */
-export function guardrailProtectionStatements(guardrails: BoundGuardrail[]): iam.PolicyStatement[] {
+export function guardrailProtectionStatements(guardrailArns: string[]): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'DenyChangesToApprovedGuardrails',
       effect: iam.Effect.DENY,
       actions: GUARDRAIL_MUTATION_ACTIONS,
-      resources: unique(guardrails.flatMap(g => g.applyGuardrailArns)),
+      resources: unique(guardrailArns),
     }),
     new iam.PolicyStatement({
-      sid: 'DenyChangesToEnforcedGuardrailConfig',
+      sid: 'DenyChangesToAccountGuardrailSettings',
       effect: iam.Effect.DENY,
       actions: ENFORCED_CONFIGURATION_ACTIONS,
       resources: ['*'],

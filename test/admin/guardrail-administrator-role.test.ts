@@ -109,6 +109,10 @@ describe('required tags', () => {
   test('an untagged guardrail cannot be adopted by tagging it, even beside Allow *:*; creating one with the tags still works', async () => {
     const { policies, stack } = synthAdmin({ requiredTags });
     expect(await decide([...policies, ALLOW_ALL], adopt)).toBe('ExplicitlyDenied');
+    // Another spelling of the key: IAM looks up aws:ResourceTag/team ignoring case, so TEAM would count.
+    const upper = { ...adopt, context: { 'aws:RequestTag/TEAM': 'search', 'aws:RequestTag/ENV': 'prod', 'aws:TagKeys': ['TEAM', 'ENV'] } };
+    expect(await decide([...policies, ALLOW_ALL], upper)).toBe('ExplicitlyDenied');
+    expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['Team'] } })).toBe('ExplicitlyDenied');
     // One required tag missing is enough: the guardrail carries team but not env.
     expect(await decide([...policies, ALLOW_ALL], { ...adopt, context: { ...adopt.context, 'aws:ResourceTag/team': 'search' } })).toBe('ExplicitlyDenied');
     // Tags that are not required may still be added to the team's own guardrails.
@@ -167,7 +171,12 @@ describe('profiles and keys', () => {
     });
     expect(identity.Statement).toEqual([
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: 'arn:aws:kms:us-east-1:111122223333:key/k' },
-      { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: 'arn:aws:kms:us-east-1:111122223333:key/k', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+      {
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Resource: 'arn:aws:kms:us-east-1:111122223333:key/k',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com' } },
+      },
     ]);
   });
 });

@@ -57,7 +57,7 @@ test('it is a customer managed policy attached to the role, with the same statem
         Match.objectLike({ Sid: 'DenyInferenceWithoutGuardrailCheck', Effect: 'Deny', Resource: '*' }),
         Match.objectLike({ Sid: 'DenyPassRoleToBedrock', Effect: 'Deny', Resource: '*' }),
         Match.objectLike({ Sid: 'DenyChangesToApprovedGuardrails', Effect: 'Deny', Resource: G1 }),
-        Match.objectLike({ Sid: 'DenyChangesToEnforcedGuardrailConfig', Effect: 'Deny', Resource: '*' }),
+        Match.objectLike({ Sid: 'DenyChangesToAccountGuardrailSettings', Effect: 'Deny', Resource: '*' }),
         { Sid: 'ApplyGuardrail', Effect: 'Allow', Action: 'bedrock:ApplyGuardrail', Resource: G1 },
       ],
     },
@@ -162,6 +162,45 @@ describe('deployment order: the enforcement is attached before, and removed afte
       expect([prefix, json.Resources[logicalIdOf(json, type, prefix)].DependsOn]).toEqual([prefix, [enforcement]]);
     }
     expect(json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', 'OtherPolicy')].DependsOn).toBeUndefined();
+    expect(resourcesInCycles(json)).toEqual([]);
+  });
+
+  test('two enforcement policies on one role are not ordered between them (no cycle); the role\'s other policies wait for both', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'Task', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    for (const [id, model] of [['First', HAIKU], ['Second', SONNET]]) {
+      new GuardrailEnforcementPolicy(stack, id, {
+        guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+        models: [InvokableModel.foundationModel(model)],
+        roles: [role],
+      });
+    }
+    const json = Template.fromStack(stack).toJSON();
+    expect(resourcesInCycles(json)).toEqual([]);
+    const first = logicalIdOf(json, 'AWS::IAM::ManagedPolicy', 'First');
+    const second = logicalIdOf(json, 'AWS::IAM::ManagedPolicy', 'Second');
+    expect(json.Resources[first].DependsOn).toBeUndefined();
+    expect(json.Resources[second].DependsOn).toBeUndefined();
+    expect([...json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', 'TaskDefaultPolicy')].DependsOn].sort()).toEqual([first, second].sort());
+  });
+
+  test('a policy that names the role in another form (imported by ARN, by literal name) is ordered too', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'Task', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName: 'app-role' });
+    iam.Role.fromRoleName(stack, 'ByName', 'app-role').addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    iam.Role.fromRoleArn(stack, 'ByArn', role.roleArn).addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock-mantle:*'], resources: ['*'] }));
+    new GuardrailEnforcementPolicy(stack, 'Enforcement', {
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+      // The enforcement itself attached through an import by ARN.
+      roles: [iam.Role.fromRoleArn(stack, 'EnforcedByArn', role.roleArn)],
+    });
+    const json = Template.fromStack(stack).toJSON();
+    const enforcement = logicalIdOf(json, 'AWS::IAM::ManagedPolicy', 'Enforcement');
+    for (const prefix of ['ByNamePolicy', 'ByArnPolicy']) {
+      expect([prefix, json.Resources[logicalIdOf(json, 'AWS::IAM::Policy', prefix)].DependsOn]).toEqual([prefix, [enforcement]]);
+    }
     expect(resourcesInCycles(json)).toEqual([]);
   });
 

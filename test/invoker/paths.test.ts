@@ -28,7 +28,10 @@ const GUARDRAIL_CHANGES = [
   'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
   'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
 ];
-const CONFIG_CHANGES = ['bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration'];
+const CONFIG_CHANGES = [
+  'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration',
+  'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
+];
 
 /** One request for an action: its sample resource, and for iam:PassRole the service the role is passed to. */
 async function requestFor(action: string, passedTo = 'bedrock.amazonaws.com'): Promise<SimRequest> {
@@ -178,6 +181,29 @@ describe('the aspect acts on every principal that can reach an inference path', 
     Annotations.fromStack(stack).hasInfo('/Test/App', Match.stringLikeRegexp('denies the inference paths without a guardrail check \\(.*OPENAI_COMPATIBLE_ENDPOINTS'));
   });
 
+  test.each([
+    ['AmazonBedrockMantleInferenceAccess', 'bedrock-mantle:CreateInference'],
+    ['IAMFullAccess', 'iam:PassRole'],
+    ['BedrockAgentCoreFullAccess', 'bedrock-agentcore:InvokeHarness'],
+    ['CloudWatchOmniModelInferencePolicy', 'bedrock:CreateModelInvocationJob'],
+  ])('a role with only the AWS managed policy %s gets the enforcement (%s denied)', async (name, action) => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+    Aspects.of(stack).add(new EnforceGuardrails({ guardrails }));
+    const json = Template.fromStack(stack).toJSON();
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'App'));
+    expect(await decide([...policies, ALLOW_ALL], await requestFor(action))).toBe('ExplicitlyDenied');
+  });
+
+  test('a role with only AWSLambdaBasicExecutionRole is left alone', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'));
+    Aspects.of(stack).add(new EnforceGuardrails({ guardrails }));
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('Deny');
+  });
+
   test('a role with only iam:PassRole on * cannot pass roles to Bedrock, and still can to other services', async () => {
     const { policies } = roleWith([new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['*'] })]);
     expect(await decide(policies, await requestFor('iam:PassRole'))).toBe('ExplicitlyDenied');
@@ -204,6 +230,52 @@ describe('the aspect acts on every principal that can reach an inference path', 
     expect(pathDeny.Action).not.toContain('bedrock:InvokeAgent');
     // Its own guardrail stays the approved one.
     expect(await decide(policies, invoke(fm(HAIKU), `${G2}:1`))).toBe('Allowed');
+  });
+
+  test('a role whose Bedrock access comes from a policy naming it by literal name or ARN is found', async () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName: 'app-role' });
+    new iam.Policy(stack, 'ByName', { roles: [iam.Role.fromRoleName(stack, 'Imported', 'app-role')], statements: [new iam.PolicyStatement({ actions: ['bedrock-mantle:*'], resources: ['*'] })] });
+    new iam.CfnRolePolicy(stack, 'ByArn', {
+      roleName: iam.Role.fromRoleArn(stack, 'ImportedArn', role.roleArn).roleName,
+      policyName: 'invoke',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*' }] },
+    });
+    Aspects.of(stack).add(new EnforceGuardrails({ guardrails }));
+    const json = Template.fromStack(stack).toJSON();
+    const policies = identityPoliciesOf(json, logicalIdOf(json, 'AWS::IAM::Role', 'App'));
+    // identityPoliciesOf reads policies naming the role by Ref; the RolePolicy names it through its ARN.
+    const all = [...policies, ...Object.values(json.Resources as { [id: string]: any }).filter(r => r.Type === 'AWS::IAM::RolePolicy').map(r => r.Properties.PolicyDocument)];
+    expect(await decide(all, await requestFor('bedrock-mantle:CreateInference'))).toBe('ExplicitlyDenied');
+    expect(await decide(all, invoke(fm(HAIKU)))).toBe('ExplicitlyDenied');
+    expect(await decide(all, invoke(fm(HAIKU), `${G1}:1`))).toBe('Allowed');
+  });
+
+  test('a role enforced by a GuardrailEnforcementPolicy attached through an import by ARN is left as it is', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }));
+    new GuardrailEnforcementPolicy(stack, 'Enforcement', {
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+      roles: [iam.Role.fromRoleArn(stack, 'ByArn', role.roleArn)],
+    });
+    Aspects.of(stack).add(new EnforceGuardrails({ guardrails: [EnforcedGuardrail.fromArn(G2, GuardrailVersion.numbered(1))] }));
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain(G2);
+  });
+
+  test('a role with its own guardrail Deny: the guardrails it approves are protected too', async () => {
+    const { policies } = roleWith([
+      new iam.PolicyStatement({ actions: ['bedrock:*'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        resources: ['*'],
+        conditions: { StringNotLike: { 'bedrock:GuardrailIdentifier': [`${G2}:*`] } },
+      }),
+    ]);
+    expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:CreateGuardrailVersion', resource: G2 })).toBe('ExplicitlyDenied');
+    expect(await decide([...policies, ALLOW_ALL], { action: 'bedrock:UpdateGuardrail', resource: G1 })).toBe('ExplicitlyDenied');
   });
 
   test('a role that reaches nothing is left alone; so are principals with this library\'s enforcement', () => {

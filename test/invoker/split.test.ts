@@ -48,7 +48,7 @@ describe('an enforcement too large for the inline policy is split across managed
     });
     expect(inline.Statement.slice(0, 5).map((s: any) => s.Sid)).toEqual([
       'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock',
-      'DenyChangesToApprovedGuardrails', 'DenyChangesToEnforcedGuardrailConfig',
+      'DenyChangesToApprovedGuardrails', 'DenyChangesToAccountGuardrailSettings',
     ]);
     expect(inline.Statement.filter((s: any) => s.Effect === 'Deny')).toHaveLength(5);
     for (const p of managed) expect(p.Statement.filter((s: any) => s.Effect === 'Deny')).toEqual([]);
@@ -144,7 +144,7 @@ describe('when the split happens', () => {
     expect(managedPolicies(json)).toHaveLength(0);
     expect(policies[0].Statement.map(s => s.Sid)).toEqual([
       'InvokeWithApprovedGuardrail', 'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock',
-      'DenyChangesToApprovedGuardrails', 'DenyChangesToEnforcedGuardrailConfig', 'ApplyGuardrail',
+      'DenyChangesToApprovedGuardrails', 'DenyChangesToAccountGuardrailSettings', 'ApplyGuardrail',
     ]);
   });
 

@@ -21,6 +21,10 @@ export const PATH_ACTIONS = [
   'bedrock:InvokeBuilder',
   'bedrock:InvokeDataAutomation', 'bedrock:InvokeDataAutomationAsync', 'bedrock:GetBlueprintRecommendation',
   'bedrock:InvokeBlueprintRecommendationAsync', 'bedrock:InvokeBlueprintOptimizationAsync',
+  'bedrock:CreateDataSource', 'bedrock:UpdateDataSource', 'bedrock:StartIngestionJob', 'bedrock:IngestKnowledgeBaseDocuments',
+  'bedrock-agentcore:InvokeHarness', 'bedrock-agentcore:Evaluate', 'bedrock-agentcore:StartBatchEvaluation', 'bedrock-agentcore:StartPolicyGeneration',
+  'bedrock-agentcore:CreateEvent', 'bedrock-agentcore:StartMemoryExtractionJob',
+  'bedrock:StartAutomatedReasoningPolicyBuildWorkflow', 'bedrock:StartAutomatedReasoningPolicyTestWorkflow',
 ];
 
 function statementsOf(json: any): any[] {
@@ -73,9 +77,12 @@ describe('the enforcement policy, as written in the template', () => {
               Resource: G1,
             },
             {
-              Sid: 'DenyChangesToEnforcedGuardrailConfig',
+              Sid: 'DenyChangesToAccountGuardrailSettings',
               Effect: 'Deny',
-              Action: ['bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration'],
+              Action: [
+                'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration',
+                'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
+              ],
               Resource: '*',
             },
             { Sid: 'ApplyGuardrail', Effect: 'Allow', Action: 'bedrock:ApplyGuardrail', Resource: G1 },

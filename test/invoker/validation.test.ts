@@ -1,4 +1,4 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -55,6 +55,7 @@ describe('EnforcedGuardrail', () => {
     ['another resource type', 'arn:aws:bedrock:us-east-1:111122223333:agent/abc123', /the resource type is 'agent\/', not 'guardrail\/'/],
     ['a wildcard account', 'arn:aws:bedrock:*:*:guardrail/abc123', /it holds a wildcard/],
     ['no Region', 'arn:aws:bedrock::111122223333:guardrail/abc123', /the Region '' is not a Region name/],
+    ['a Region that is not one', 'arn:aws:bedrock:useast1:111122223333:guardrail/abc123', /the Region 'useast1' is not a Region name/],
     ['a short account', 'arn:aws:bedrock:us-east-1:11112222333:guardrail/abc123', /the account '11112222333' is not a 12-digit account ID/],
     ['too few parts', 'arn:aws:bedrock:us-east-1', /it has fewer than six colon-separated parts/],
   ])('fromArn refuses %s and says which part is wrong', (_label, arn, reason) => {
@@ -73,6 +74,46 @@ describe('EnforcedGuardrail', () => {
     ['a version suffix', (s: Stack) => `arn:${s.partition}:bedrock:${s.region}:${s.account}:guardrail/abc123:1`, /it ends with a version/],
   ])('fromArn refuses an ARN built with tokens with %s', (_label, build, reason) => {
     expect(() => EnforcedGuardrail.fromArn(build(newStack()), GuardrailVersion.numbered(1))).toThrow(reason);
+  });
+
+  test.each([
+    ['Fn.sub', () => Fn.sub('arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:guardrail/*')],
+    ['Fn.join', (s: Stack) => Fn.join('', ['arn:', s.partition, ':bedrock:', s.region, ':', s.account, ':guardrail/abc*'])],
+    ['a Lazy value', () => Lazy.string({ produce: () => 'arn:aws:bedrock:us-east-1:111122223333:guardrail/?bc123' })],
+  ])('a wildcard in an ARN built with %s (one opaque token) is refused when a construct uses it', (_label, build) => {
+    const stack = newStack();
+    const guardrail = EnforcedGuardrail.fromArn(build(stack), GuardrailVersion.ANY);
+    expect(() => new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [guardrail], models: [InvokableModel.foundationModel(HAIKU)],
+    })).toThrow(/Test\/Invoker: the guardrail ARN .* holds a wildcard \(\* or \?\) in its literal parts.*Fix:/);
+  });
+
+  test('a version after a token ARN is refused, at the factory or when a construct uses it', () => {
+    const stack = newStack();
+    const g = new CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+    });
+    expect(() => EnforcedGuardrail.fromArn(`${g.attrGuardrailArn}:1`, GuardrailVersion.numbered(1))).toThrow(/it ends with a version/);
+    const joined = EnforcedGuardrail.fromArn(Fn.join(':', [g.attrGuardrailArn, '1']), GuardrailVersion.numbered(1));
+    expect(() => new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [joined], models: [InvokableModel.foundationModel(HAIKU)],
+    })).toThrow(/Test\/Invoker: the guardrail ARN ends with a version \(':1'\)/);
+  });
+
+  test.each([
+    ['a parameter', (s: Stack) => new CfnParameter(s, 'GuardrailArn').valueAsString],
+    ['an import', () => Fn.importValue('shared-guardrail-arn')],
+  ])('an ARN from %s is accepted with a warning that it cannot be checked', (_label, build) => {
+    const stack = newStack();
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [EnforcedGuardrail.fromArn(build(stack), GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+    });
+    Annotations.fromStack(stack).hasWarning('/Test/Invoker', Match.stringLikeRegexp('A guardrail ARN comes from a CloudFormation parameter or an import'));
   });
 
   test('fromArn accepts an ARN built with tokens, and a wholly unresolved ARN', () => {
@@ -108,6 +149,9 @@ describe('EnforcedGuardrail', () => {
   test('fromArn accepts other partitions', () => {
     expect(EnforcedGuardrail.fromArn('arn:aws-us-gov:bedrock:us-gov-west-1:111122223333:guardrail/abc123', GuardrailVersion.DRAFT).guardrailArn)
       .toContain('aws-us-gov');
+    for (const arn of ['arn:aws-eusc:bedrock:eusc-de-east-1:111122223333:guardrail/abc123', 'arn:aws-cn:bedrock:cn-north-1:111122223333:guardrail/abc123']) {
+      expect(EnforcedGuardrail.fromArn(arn, GuardrailVersion.numbered(1)).guardrailArn).toBe(arn);
+    }
   });
 
   test('a guardrail in another account is refused, naming the construct and both accounts', () => {
@@ -300,7 +344,7 @@ describe('GuardrailEnforcedInvokerRole', () => {
       role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockFullAccess'));
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     });
-    expect(Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('AmazonBedrockFullAccess or broader'))).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('The AWS managed policy AmazonBedrockFullAccess allows bedrock:InvokeAgent and bedrock:RetrieveAndGenerate'))).toHaveLength(1);
     const clean = synthInvoker({}, role => role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:Retrieve'], resources: ['*'] })));
     expect(Annotations.fromStack(clean.stack).findWarning('*', Match.anyValue())).toHaveLength(0);
   });

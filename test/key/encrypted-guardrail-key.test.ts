@@ -14,7 +14,7 @@ const OTHER_KEY_ARN = KEY_ARN.replace('1234abcd', 'ffffffff');
 const ROOT_ONLY: PolicyJson = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
 const CREATOR_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 /** CreateGrant as Amazon Bedrock sends it for a guardrail creator: for an AWS resource. */
-const BEDROCK_GRANT = { 'kms:GrantIsForAWSResource': 'true', 'kms:GranteePrincipal': 'bedrock.amazonaws.com' };
+const BEDROCK_GRANT = { 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com', 'kms:GranteePrincipal': 'bedrock.amazonaws.com' };
 
 const newStack = () => new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: 'us-east-1' } });
 
@@ -58,7 +58,7 @@ test('a symmetric key with rotation on, and the documented key-policy statements
     Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Creator` },
     Action: 'kms:CreateGrant',
     Resource: '*',
-    Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com' } },
   });
   expect(keyPolicy.Statement).toContainEqual({
     Sid: 'PermissionsForGuardrailsUsers', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/User` }, Action: 'kms:Decrypt', Resource: '*',
@@ -77,10 +77,11 @@ test('creator: the three key actions and Bedrock\'s grants on this key, none on 
   expect(await decide(creator, as('Creator', 'kms:ScheduleKeyDeletion'), keyPolicy)).toBe('ImplicitlyDenied');
 });
 
-test('a creator cannot create a grant for a principal of its choosing, in the key policy or its identity policy', async () => {
+test('a creator cannot create a grant for a principal of its choosing, or through another service, in the key policy or its identity policy', async () => {
   const { keyPolicy, creator } = keyWithCreatorAndUser();
   const forAttacker = { 'kms:GranteePrincipal': `arn:aws:iam::${ACCOUNT}:role/Attacker`, 'kms:GrantOperations': ['Decrypt'] };
-  for (const context of [forAttacker, { ...forAttacker, 'kms:GrantIsForAWSResource': 'false' }]) {
+  const throughAnotherService = { ...forAttacker, 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' };
+  for (const context of [forAttacker, { ...forAttacker, 'kms:GrantIsForAWSResource': 'false' }, throughAnotherService]) {
     // Key policy and identity policy together, and each alone (the other delegating to IAM or allowing nothing).
     expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe('ImplicitlyDenied');
     expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, ROOT_ONLY)).toBe('ImplicitlyDenied');

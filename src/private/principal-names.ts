@@ -1,0 +1,89 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+export type PrincipalKind = 'role' | 'user' | 'group';
+
+/**
+ * The IAM principals of a stack (roles, users, groups), so that a policy that names one of them in any form
+ * can be matched to it: by reference (`{ Ref }`), by a value built from its ARN (what
+ * `iam.Role.fromRoleArn(scope, id, role.roleArn)` writes: `Fn::Select` of `Fn::Split` of `Fn::GetAtt Arn`), or
+ * by its literal name (`iam.Role.fromRoleName(scope, id, 'app-role')` for a role created with
+ * `roleName: 'app-role'`).
+ */
+export class StackPrincipals {
+  /** The principals of `stack` now (a new view for each call: a stack grows until synthesis). */
+  public static of(stack: Stack): StackPrincipals {
+    return new StackPrincipals(stack);
+  }
+
+  private readonly byName = new Map<string, string>();
+  private readonly byLogicalId = new Map<string, iam.CfnRole | iam.CfnUser | iam.CfnGroup>();
+
+  private constructor(private readonly stack: Stack) {
+    for (const c of stack.node.findAll()) {
+      if (!(c instanceof iam.CfnRole || c instanceof iam.CfnUser || c instanceof iam.CfnGroup) || Stack.of(c) !== stack) continue;
+      const logicalId = stack.resolve(c.logicalId) as string;
+      this.byLogicalId.set(logicalId, c);
+      const name = stack.resolve(c instanceof iam.CfnRole ? c.roleName : c instanceof iam.CfnUser ? c.userName : c.groupName);
+      if (typeof name === 'string') this.byName.set(`${kindOf(c)}:${name}`, logicalId);
+    }
+  }
+
+  /**
+   * A key for a resolved value that names a principal of `kind`: `logical:ID` for a principal of this stack,
+   * whatever the form; `name:KIND:NAME` for a literal name (or ARN) of a principal not created here; the
+   * value's JSON otherwise. Two values name the same principal when their keys are equal.
+   */
+  public keyOf(kind: PrincipalKind, resolved: unknown): string {
+    if (typeof resolved === 'string') {
+      const name = nameFromArn(kind, resolved) ?? resolved;
+      const logicalId = this.byName.get(`${kind}:${name}`);
+      return logicalId !== undefined ? `logical:${logicalId}` : `name:${kind}:${name}`;
+    }
+    const logicalId = this.referencedPrincipal(resolved);
+    return logicalId !== undefined ? `logical:${logicalId}` : `json:${JSON.stringify(resolved)}`;
+  }
+
+  /** The L1 principal of this stack that a resolved value names, if any. */
+  public resourceOf(kind: PrincipalKind, resolved: unknown): iam.CfnRole | iam.CfnUser | iam.CfnGroup | undefined {
+    const key = this.keyOf(kind, resolved);
+    return key.startsWith('logical:') ? this.byLogicalId.get(key.slice('logical:'.length)) : undefined;
+  }
+
+  /** The key of an L1 principal of this stack. */
+  public keyOfResource(principal: iam.CfnRole | iam.CfnUser | iam.CfnGroup): string {
+    return `logical:${this.stack.resolve(principal.logicalId)}`;
+  }
+
+  /** The principal a value refers to: `{ Ref: ID }`, or `{ Fn::GetAtt: [ID, 'Arn'] }` anywhere inside it. */
+  private referencedPrincipal(value: any): string | undefined {
+    if (value === null || typeof value !== 'object') return undefined;
+    if (typeof value.Ref === 'string' && this.byLogicalId.has(value.Ref)) return value.Ref;
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && this.byLogicalId.has(getAtt[0])) return getAtt[0];
+    for (const v of Object.values(value)) {
+      const found = this.referencedPrincipal(v);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+}
+
+function kindOf(c: iam.CfnRole | iam.CfnUser | iam.CfnGroup): PrincipalKind {
+  return c instanceof iam.CfnRole ? 'role' : c instanceof iam.CfnUser ? 'user' : 'group';
+}
+
+/** The name in a literal IAM ARN of `kind` (the last path segment), or undefined for a name. */
+function nameFromArn(kind: PrincipalKind, value: string): string | undefined {
+  const match = /^arn:[^:]+:iam::[^:]*:([a-z]+)\/(.+)$/.exec(value);
+  if (match === null || match[1] !== kind) return undefined;
+  const segments = match[2].split('/');
+  return segments[segments.length - 1];
+}
+
+/** The L2 construct around an L1 principal (an `iam.Role` around its `CfnRole`), or the L1 itself. */
+export function ownerOf(principal: IConstruct): IConstruct {
+  const scope = principal.node.scope;
+  return scope !== undefined && (scope instanceof iam.Role || scope instanceof iam.User || scope instanceof iam.Group) ? scope : principal;
+}
