@@ -6,9 +6,9 @@ import { GuardrailProfile } from '../guardrail/guardrail-profile';
 import { EncryptedGuardrailKey } from '../key/encrypted-guardrail-key';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { addRoleQuotaChecks } from '../private/policy-size';
-import { checkBedrockArn, isToken } from '../private/validation';
 import { guardrailAdminStatements } from '../statements/guardrail-admin';
 import { guardrailCreatorIdentityStatements } from '../statements/guardrail-key';
+import { checkBedrockArn, isToken } from '../util/validation';
 
 const POLICY_NAME = 'GuardrailAdministration';
 /** Tag keys: 1 to 128 characters of letters, digits, spaces and _.:/=+-@ (Bedrock TagResource). */

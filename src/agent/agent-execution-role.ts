@@ -10,7 +10,6 @@ import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { markInlinePermissions } from '../private/inline-roles';
 import { addRoleQuotaChecks } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
-import { constructError } from '../private/validation';
 import {
   actionGroupSchemaStatement,
   agentGetGuardrailStatement,
@@ -24,6 +23,7 @@ import {
   thirdPartyKnowledgeBaseStatement,
 } from '../statements/agent';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+import { constructError } from '../util/validation';
 
 /** The role-name prefix of console-created agent roles and of the older documentation. */
 const ROLE_NAME_PREFIX = 'AmazonBedrockExecutionRoleForAgents_';

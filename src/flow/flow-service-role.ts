@@ -11,7 +11,6 @@ import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { markInlinePermissions, mayNameInKeyPolicy } from '../private/inline-roles';
 import { addRoleQuotaChecks } from '../private/policy-size';
 import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
-import { constructError } from '../private/validation';
 import { BEDROCK_SERVICE, bedrockServicePrincipal, knowledgeBaseRetrieveStatement } from '../statements/agent';
 import {
   flowAgentStatement,
@@ -24,6 +23,7 @@ import {
   promptStatement,
 } from '../statements/flow';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+import { constructError } from '../util/validation';
 
 const PERMISSIONS_POLICY_NAME = 'FlowPermissions';
 

@@ -4,7 +4,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { IConstruct } from 'constructs';
 import { GuardrailProfile } from './guardrail-profile';
 import { GuardrailConditionValues, GuardrailVersion } from './guardrail-version';
-import { checkGuardrailArn, constructError, factoryError, parseArn, readTokenArn } from '../private/validation';
+import { checkGuardrailArn, constructError, factoryError, parseArn, readTokenArn } from '../util/validation';
 
 /** Guardrail IDs are lowercase letters and digits only (§1.4 of the reference). */
 const GUARDRAIL_ID = /^[a-z0-9]+$/;

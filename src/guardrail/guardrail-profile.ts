@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { checkRegions, factoryError, isToken } from '../private/validation';
+import { checkRegions, factoryError, isToken } from '../util/validation';
 
 /** System guardrail-profile IDs such as `us.guardrail.v1:0` (GuardrailCrossRegionConfig API). */
 const PROFILE_ID = /^[a-z0-9-]+\.guardrail\.v[0-9:]+$/;

@@ -1,5 +1,5 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
-import { factoryError } from '../private/validation';
+import { factoryError } from '../util/validation';
 
 /** A numbered guardrail version: 1 to 99999999 (GuardrailVersion pattern `[1-9][0-9]{0,7}`). */
 const NUMBERED_VERSION = /^[1-9][0-9]{0,7}$/;

@@ -7,7 +7,7 @@ import { InvokableModel } from '../model/invokable-model';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
-import { limitedActionsAllowedBy, limitedActionsOfAwsManagedPolicy, warnLimitation } from '../private/limitations';
+import { warnAboutLimitationsOf } from '../private/limitations';
 import { markEnforced } from '../private/markers';
 import {
   addRoleQuotaCheck,
@@ -77,8 +77,6 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps, Guardr
  */
 export class GuardrailEnforcedInvokerRole extends iam.Role {
   private readonly enforcement: GuardrailEnforcement;
-  private readonly checkedPolicies: Array<{ source: string; document: () => any }>;
-  private readonly broadManagedPolicies: Array<{ arn: string; actions: string[] }>;
   /** The role's own `inlinePolicies` (in the role resource, beside the enforcement). */
   private readonly ownInlineDocuments: iam.PolicyDocument[];
   /** The role's other inline policies, for the layout: its own and attached ones (DefaultPolicy, ...). */
@@ -100,15 +98,9 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     });
     this.enforcement = enforcement;
     markInlinePermissions(this);
-    this.checkedPolicies = Object.entries(props.inlinePolicies ?? {}).map(([name, doc]) => ({
-      source: `The inline policy '${name}'`,
-      document: () => doc.toJSON(),
-    }));
-    this.broadManagedPolicies = [];
     this.ownInlineDocuments = Object.values(props.inlinePolicies ?? {});
     this.otherInlineDocuments = [...this.ownInlineDocuments];
     this.overflowPolicies = [];
-    (props.managedPolicies ?? []).forEach(p => this.checkManagedPolicy(p));
     enforcement.layOutWith((statements, denies) => splitStatements(Stack.of(this), statements, {
       pinned: denies,
       // Each part is filled to 90 % of its quota at most: no warning, and room for the estimates.
@@ -121,7 +113,14 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     // create the managed policies for those that do not fit inline.
     const layOut = { visit: (node: IConstruct) => { if (node === this) this.createOverflowPolicies(); } };
     Aspects.of(this).add(layOut, { priority: AspectPriority.READONLY });
-    this.node.addValidation({ validate: () => this.warnAboutLimitations() });
+    // Limitation L1: warn when the role can also call InvokeAgent or RetrieveAndGenerate, through any policy.
+    this.node.addValidation({
+      validate: () => {
+        const cfn = this.node.defaultChild;
+        if (cfn instanceof iam.CfnRole) warnAboutLimitationsOf(this, cfn, this.enforcement.allowedPaths);
+        return [];
+      },
+    });
     addRoleQuotaCheck(this, attached => this.checkQuotas(attached));
   }
 
@@ -145,16 +144,8 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     this.enforcement.addModel(model);
   }
 
-  public addManagedPolicy(policy: iam.IManagedPolicy): void {
-    this.checkManagedPolicy(policy);
-    super.addManagedPolicy(policy);
-  }
-
   public attachInlinePolicy(policy: iam.Policy): void {
-    if (!this.otherInlineDocuments.includes(policy.document)) {
-      this.checkedPolicies.push({ source: `The policy ${policy.node.path}`, document: () => policy.document.toJSON() });
-      this.otherInlineDocuments.push(policy.document);
-    }
+    if (!this.otherInlineDocuments.includes(policy.document)) this.otherInlineDocuments.push(policy.document);
     super.attachInlinePolicy(policy);
   }
 
@@ -193,27 +184,5 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
         part.size, MANAGED_POLICY_QUOTA, `one statement of the enforcement does not fit in a managed policy on its own: ${FEWER_GRANTS}`)),
       ...checkManagedPolicyCount(this, attached, parts.length - 1, `${FEWER_GRANTS}, or attach fewer managed policies to the role`),
     ];
-  }
-
-  private checkManagedPolicy(policy: iam.IManagedPolicy) {
-    if (policy instanceof iam.ManagedPolicy) {
-      this.checkedPolicies.push({ source: `The managed policy ${policy.node.path}`, document: () => policy.document.toJSON() });
-    } else {
-      const actions = limitedActionsOfAwsManagedPolicy(policy);
-      if (actions.length > 0) this.broadManagedPolicies.push({ arn: policy.managedPolicyArn, actions });
-    }
-  }
-
-  /** Limitation L1 (§6.6): warn when the role can also call InvokeAgent or RetrieveAndGenerate. */
-  private warnAboutLimitations(): string[] {
-    for (const { source, document } of this.checkedPolicies) {
-      const actions = limitedActionsAllowedBy(document());
-      if (actions.length > 0) warnLimitation(this, actions, source, this.enforcement.allowedPaths);
-    }
-    for (const { arn, actions } of this.broadManagedPolicies) {
-      const name = /([A-Za-z0-9+=,.@_-]+)$/.exec(arn)?.[1] ?? arn;
-      warnLimitation(this, actions, `The AWS managed policy ${name}`, this.enforcement.allowedPaths);
-    }
-    return [];
   }
 }

@@ -6,11 +6,12 @@ import { GuardrailEnforcementOptions } from './guardrail-enforcement-options';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
-import { limitedActionsAllowedBy, warnLimitation } from '../private/limitations';
+import { warnAboutLimitationsOf } from '../private/limitations';
 import { markEnforced } from '../private/markers';
 import { attachBeforeOtherPolicies } from '../private/policy-order';
 import { checkManagedPolicyQuota } from '../private/policy-size';
-import { ownerOf, StackPrincipals } from '../private/principal-names';
+import { PolicyView } from '../private/policy-view';
+import { ownerOf, PrincipalKind, StackPrincipals } from '../private/principal-names';
 
 /**
  * Properties of a GuardrailEnforcementPolicy.
@@ -171,15 +172,17 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
   }
 
   /**
-   * Limitation L1 (§6.6): warn when an attached principal also gets InvokeAgent or RetrieveAndGenerate
-   * through its default policy (where `grant*()` and `addToPrincipalPolicy()` put statements).
+   * Limitation L1: warn when an attached principal of this stack can also call InvokeAgent or
+   * RetrieveAndGenerate, through any of its policies.
    */
   private warnAboutLimitations(): string[] {
-    for (const principal of this.principals) {
-      const defaultPolicy = principal.node.tryFindChild('DefaultPolicy');
-      if (defaultPolicy instanceof iam.Policy) {
-        const actions = limitedActionsAllowedBy(defaultPolicy.document.toJSON());
-        if (actions.length > 0) warnLimitation(this, actions, `The policy ${defaultPolicy.node.path}`, this.enforcement.allowedPaths);
+    const stack = Stack.of(this);
+    const principals = PolicyView.of(stack).principals;
+    const names: Array<[PrincipalKind, string[]]> = [['role', this.roleNames], ['user', this.userNames], ['group', this.groupNames]];
+    for (const [kind, list] of names) {
+      for (const name of list) {
+        const principal = principals.resourceOf(kind, stack.resolve(name));
+        if (principal !== undefined) warnAboutLimitationsOf(this, principal, this.enforcement.allowedPaths);
       }
     }
     return [];

@@ -2,7 +2,8 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { CfnApplicationInferenceProfile } from 'aws-cdk-lib/aws-bedrock';
 import { aws_bedrock as bedrockRefs } from 'aws-cdk-lib/interfaces';
 import { IConstruct } from 'constructs';
-import { checkBedrockArn, checkRegions, factoryError, isToken } from '../private/validation';
+import { unique } from '../util/policy-json';
+import { checkBedrockArn, checkRegions, factoryError, isToken } from '../util/validation';
 
 /** The kinds of resource a role can run inference on. */
 export enum InvokableModelKind {
@@ -68,9 +69,6 @@ function systemProfileArn(scope: IConstruct, profileId: string): string {
   return `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:inference-profile/${profileId}`;
 }
 
-function unique(values: string[]): string[] {
-  return Array.from(new Set(values));
-}
 
 /**
  * Something a role may run inference on (`bedrock:InvokeModel`, `bedrock:InvokeModelWithResponseStream`,

@@ -1,18 +1,19 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { IConstruct } from 'constructs';
 import { InferencePath, InferencePathInfo } from '../model/inference-path';
-import { AWS_MANAGED_POLICY_REACH, awsManagedPolicyName } from '../private/aws-managed-policies';
-import { PrincipalKind, StackPrincipals } from '../private/principal-names';
+import { AWS_MANAGED_POLICY_REACH } from '../private/aws-managed-policies';
+import { PolicyView, PrincipalPolicies } from '../private/policy-view';
+import { PrincipalResource } from '../private/principal-names';
+
+export { isPrincipalResource } from '../private/principal-names';
+import { allows, asArray, asText, coversAction, isKnown, PolicyJson, Statement, wildcardMatch } from '../util/policy-json';
+
 
 /**
  * Reading IAM policies out of a synthesized construct tree, for the cdk-nag rules and the enforcement
  * aspect. Values are resolved with the stack; intrinsics that stay unresolved become `*` in text form,
  * so a pattern check on them errs towards "could match".
  */
-
-export type Statement = { [key: string]: any };
-export type PolicyJson = { Statement?: Statement[] };
 
 /** The two actions behind InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream. */
 export const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
@@ -32,45 +33,6 @@ const INVOKABLE_SAMPLES = [
   'arn:aws:bedrock:us-east-1:111122223333:prompt-router/r',
   'arn:aws:bedrock:us-east-1:111122223333:default-prompt-router/r',
 ];
-
-export function asArray<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** A resolved value as text: intrinsics that name the partition become `aws`, any other one becomes `*`. */
-export function asText(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value === null || typeof value !== 'object') return String(value);
-  if (value.Ref === 'AWS::Partition') return 'aws';
-  if (Array.isArray(value['Fn::Join'])) {
-    const [sep, parts] = value['Fn::Join'];
-    return asArray(parts).map(asText).join(sep);
-  }
-  return '*';
-}
-
-const PSEUDO_PARAMETERS = ['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'AWS::URLSuffix'];
-
-/** Whether a resolved value is known up to pseudo parameters (no reference to a resource or parameter). */
-export function isKnown(value: any): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  if (typeof value.Ref === 'string') return PSEUDO_PARAMETERS.includes(value.Ref);
-  if (Array.isArray(value['Fn::Join'])) return asArray(value['Fn::Join'][1]).every(isKnown);
-  return false;
-}
-
-/** IAM wildcard matching (`*`, `?`), case-insensitive as for actions. */
-export function wildcardMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-  const re = '^' + pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';
-  return new RegExp(re, caseInsensitive ? 'i' : '').test(value);
-}
-
-/** Whether the statement's Action/NotAction covers `action`. */
-export function coversAction(statement: Statement, action: string): boolean {
-  if (statement.NotAction !== undefined) return !asArray(statement.NotAction).some(p => wildcardMatch(asText(p), action));
-  return asArray(statement.Action).some(p => wildcardMatch(asText(p), action));
-}
 
 /**
  * The negated operators whose condition is true when the key is absent (IAM condition operators), so that a
@@ -111,60 +73,9 @@ export function isEnforcementDeny(statement: Statement): boolean {
   return conditions.length > 0 && conditions.every(([operator]) => isNegated(operator));
 }
 
-/** Whether any Allow statement lets the principal perform `action` (on some resource). */
-export function allows(docs: PolicyJson[], action: string): boolean {
-  return docs.some(doc => asArray(doc.Statement).some(s => s.Effect === 'Allow' && coversAction(s, action)));
-}
-
-/** The policies that apply to an IAM role, user or group, found in its stack. */
-export interface PrincipalPolicies {
-  /** Every document: inline ones first, then customer managed ones. */
-  readonly documents: PolicyJson[];
-  /** The inline documents: the principal's own and those of AWS::IAM::Policy resources attached to it. */
-  readonly inline: PolicyJson[];
-  /** Names of AWS managed policies attached by ARN. */
-  readonly awsManagedPolicies: string[];
-}
-
-/** Whether `resource` is an IAM role, user or group. */
-export function isPrincipalResource(resource: IConstruct): resource is CfnResource {
-  return resource instanceof iam.CfnRole || resource instanceof iam.CfnUser || resource instanceof iam.CfnGroup;
-}
-
-/**
- * Every policy of a role, user or group: inline, AWS::IAM::Policy, AWS::IAM::RolePolicy (UserPolicy,
- * GroupPolicy) and customer managed policies of its stack that name it by reference, ARN or name, and AWS
- * managed ones by name.
- */
-export function policiesOf(principal: CfnResource, principals: StackPrincipals = StackPrincipals.of(Stack.of(principal))): PrincipalPolicies {
-  const stack = Stack.of(principal);
-  const kind: PrincipalKind = principal instanceof iam.CfnRole ? 'role' : principal instanceof iam.CfnUser ? 'user' : 'group';
-  const self = principals.keyOfResource(principal as iam.CfnRole | iam.CfnUser | iam.CfnGroup);
-  const names = (value: unknown) => asArray(stack.resolve(value)).some(v => principals.keyOf(kind, v) === self);
-  const props = stack.resolve((principal as any).cfnProperties ?? {});
-  const inline: PolicyJson[] = asArray(props.policies).map((p: any) => p.policyDocument).filter((d: any) => d);
-  const managed: PolicyJson[] = [];
-  const attached = asArray(props.managedPolicyArns);
-  const managedIds = new Set(attached.filter((a: any) => a && typeof a === 'object' && a.Ref).map((a: any) => a.Ref));
-  const awsManagedPolicies = attached
-    .map(a => awsManagedPolicyName(asText(a)))
-    .filter((name): name is string => name !== undefined);
-  const property = kind === 'role' ? 'roles' : kind === 'user' ? 'users' : 'groups';
-  for (const c of stack.node.findAll()) {
-    if (Stack.of(c) !== stack) continue;
-    if (c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) {
-      const named = names((c as any)[property]);
-      if (!named && !(c instanceof iam.CfnManagedPolicy && managedIds.has(stack.resolve(c.logicalId)))) continue;
-      const doc = stack.resolve(c.policyDocument);
-      if (doc) (c instanceof iam.CfnPolicy ? inline : managed).push(doc);
-    } else if ((kind === 'role' && c instanceof iam.CfnRolePolicy && names(c.roleName))
-      || (kind === 'user' && c instanceof iam.CfnUserPolicy && names(c.userName))
-      || (kind === 'group' && c instanceof iam.CfnGroupPolicy && names(c.groupName))) {
-      const doc = stack.resolve((c as iam.CfnRolePolicy).policyDocument);
-      if (doc) inline.push(doc);
-    }
-  }
-  return { documents: [...inline, ...managed], inline, awsManagedPolicies };
+/** The policies of an IAM role, user or group: the one view of them (`PolicyView`). */
+export function policiesOf(principal: PrincipalResource, view: PolicyView = PolicyView.of(Stack.of(principal))): PrincipalPolicies {
+  return view.policiesOf(principal);
 }
 
 /** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */

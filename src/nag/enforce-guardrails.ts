@@ -16,7 +16,7 @@ import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-op
 import { deniedPaths } from '../model/inference-path';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
 import { enforcementMark, markEnforced } from '../private/markers';
-import { StackPrincipals } from '../private/principal-names';
+import { PolicyView } from '../private/policy-view';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
@@ -57,7 +57,7 @@ export interface EnforceGuardrailsProps extends GuardrailEnforcementOptions {
  */
 export class EnforceGuardrails implements IAspect {
   private readonly props: EnforceGuardrailsProps;
-  private readonly principals = new Map<Stack, StackPrincipals>();
+  private readonly views = new Map<Stack, PolicyView>();
 
   constructor(props: EnforceGuardrailsProps) {
     if (props.guardrails.length === 0) {
@@ -71,11 +71,12 @@ export class EnforceGuardrails implements IAspect {
     if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return;
     const owner = node.node.scope;
     if (owner !== undefined && enforcementMark(owner) !== undefined) return;
-    // The principals of a stack are read once per aspect: the aspect adds policies, never principals.
+    // The policies of a stack are read once per aspect: it adds only default policies of principals it has
+    // already decided about.
     const stack = Stack.of(node);
-    let principals = this.principals.get(stack);
-    if (principals === undefined) this.principals.set(stack, principals = StackPrincipals.of(stack));
-    const policies = policiesOf(node, principals);
+    let view = this.views.get(stack);
+    if (view === undefined) this.views.set(stack, view = PolicyView.build(stack));
+    const policies = policiesOf(node, view);
     const denied = deniedPaths(this.props.allowUnguardedPaths);
     const invokes = canInvokeModels(policies);
     if (!invokes && reachablePaths(policies, denied).length === 0) return;

@@ -1,7 +1,7 @@
 import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { constructError } from './validation';
 import { INFERENCE_PATHS, InferencePath } from '../model/inference-path';
+import { constructError } from '../util/validation';
 
 /** The options every guardrail enforcement shares (invoker role, enforcement policy, aspect). */
 export interface EnforcementOptionValues {

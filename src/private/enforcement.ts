@@ -4,7 +4,6 @@ import { mergeStatements } from './compact';
 import { DeferredPolicyDocument } from './deferred-document';
 import { warnAboutEnforcementOptions } from './enforcement-options';
 import { PolicyPart } from './policy-split';
-import { constructError } from './validation';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { deniedPaths, InferencePath } from '../model/inference-path';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
@@ -16,6 +15,7 @@ import {
   inferenceDenyStatement,
 } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
+import { constructError } from '../util/validation';
 
 /** What an enforcement denies besides inference without an approved guardrail. */
 export interface EnforcementOptions {

@@ -1,8 +1,10 @@
-import { Annotations, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { AWS_MANAGED_POLICY_REACH, awsManagedPolicyName } from './aws-managed-policies';
+import { AWS_MANAGED_POLICY_REACH } from './aws-managed-policies';
+import { PolicyView } from './policy-view';
+import { PrincipalResource } from './principal-names';
 import { InferencePath } from '../model/inference-path';
+import { allows, asArray, PolicyJson } from '../util/policy-json';
 
 /**
  * APIs that call InvokeModel on the caller's behalf, partly without a guardrail: a principal with
@@ -17,42 +19,9 @@ const PATH_OF: { [action: string]: InferencePath } = {
 };
 
 
-function matches(pattern: string, action: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map(p => p.replace(/[.+^${}()|[\]\\?]/g, '\\$&')).join('.*') + '$', 'i');
-  return re.test(action);
-}
-
-function asArray(value: unknown): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
-}
-
 /** The limited actions that a policy document (as JSON) allows. */
-export function limitedActionsAllowedBy(document: any): string[] {
-  const found = new Set<string>();
-  for (const statement of (document?.Statement ?? []) as any[]) {
-    if (statement.Effect !== 'Allow') continue;
-    const actions = asArray(statement.Action);
-    const notActions = asArray(statement.NotAction);
-    for (const limited of LIMITED_ACTIONS) {
-      const allowed = statement.NotAction !== undefined
-        ? !notActions.some(p => matches(p, limited))
-        : actions.some(p => matches(p, limited));
-      if (allowed) found.add(limited);
-    }
-  }
-  return [...found];
-}
-
-/**
- * The limited actions an AWS managed policy allows (by the reach the library keeps of AWS managed
- * policies), or none for another policy. `fromAwsManagedPolicyName` ARNs end with the name after a token.
- */
-export function limitedActionsOfAwsManagedPolicy(policy: iam.IManagedPolicy): string[] {
-  const arn = policy.managedPolicyArn;
-  const name = awsManagedPolicyName(arn) ?? (Token.isUnresolved(arn) ? /\/([A-Za-z0-9+=,.@_-]+)$/.exec(arn)?.[1] : undefined);
-  const reach = name === undefined ? undefined : AWS_MANAGED_POLICY_REACH[name];
-  return reach === undefined ? [] : LIMITED_ACTIONS.filter(a => reach.paths.includes(PATH_OF[a]));
+export function limitedActionsAllowedBy(document: PolicyJson | undefined): string[] {
+  return document === undefined ? [] : LIMITED_ACTIONS.filter(a => allows([document], a));
 }
 
 /**
@@ -75,4 +44,29 @@ export function warnLimitation(scope: IConstruct, actions: string[], source: str
   Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:enforcedPrincipalCallsAgentOrRag',
     `${source} allows ${granted.join(' and ')} on a principal with guardrail enforcement. ${parts.join(' ')} `
     + 'Fix: call InvokeAgent and RetrieveAndGenerate from a separate role without the enforcement.');
+}
+
+/**
+ * Limitation L1 for a principal with guardrail enforcement: a warning on `scope` for each policy of the
+ * principal (its own inline policies, every policy of the stack that names it in any form, and its AWS
+ * managed policies: the one view of its policies) that allows InvokeAgent or RetrieveAndGenerate.
+ */
+export function warnAboutLimitationsOf(scope: IConstruct, principal: PrincipalResource, allowedPaths: InferencePath[]) {
+  const stack = Stack.of(principal);
+  const view = PolicyView.of(stack);
+  const own = asArray(stack.resolve((principal as any).cfnProperties?.policies)) as Array<{ policyName?: string; policyDocument?: PolicyJson }>;
+  for (const p of own) {
+    const actions = limitedActionsAllowedBy(p?.policyDocument);
+    if (actions.length > 0) warnLimitation(scope, actions, `The inline policy '${p.policyName}'`, allowedPaths);
+  }
+  const policies = view.policiesOf(principal);
+  for (const p of policies.attached) {
+    const actions = limitedActionsAllowedBy(p.document());
+    if (actions.length > 0) warnLimitation(scope, actions, p.source, allowedPaths);
+  }
+  for (const name of policies.awsManagedPolicies) {
+    const reach = AWS_MANAGED_POLICY_REACH[name];
+    const actions = reach === undefined ? [] : LIMITED_ACTIONS.filter(a => reach.paths.includes(PATH_OF[a]));
+    if (actions.length > 0) warnLimitation(scope, actions, `The AWS managed policy ${name}`, allowedPaths);
+  }
 }

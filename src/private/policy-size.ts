@@ -1,7 +1,8 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { asArray, PolicyJson } from '../nag/analysis';
+import { PolicyView } from './policy-view';
+import { asArray, PolicyJson } from '../util/policy-json';
 
 /**
  * IAM's default quotas on policy size, in characters of the policy without white space ("IAM and AWS STS
@@ -121,23 +122,17 @@ export function addRoleQuotaCheck(role: iam.Role, check: RoleQuotaCheck): void {
 
 function checkRolesOf(stack: Stack): string[] {
   const checks = ROLE_CHECKS.get(stack) ?? [];
-  const byLogicalId = new Map(checks.map(c => [stack.resolve((c.role.node.defaultChild as iam.CfnRole).logicalId) as string, c.role]));
-  const inline = new Map<iam.Role, number>();
-  const managed = new Map<iam.Role, number>();
-  for (const c of stack.node.findAll()) {
-    if (!(c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy) || Stack.of(c) !== stack) continue;
-    const named = new Set(asArray(stack.resolve(c.roles)).map((ref: any) => byLogicalId.get(ref?.Ref)));
-    for (const role of named) {
-      if (role === undefined) continue;
-      if (c instanceof iam.CfnPolicy) {
-        inline.set(role, (inline.get(role) ?? 0) + policySize(stack.resolve(c.policyDocument)));
-      } else {
-        managed.set(role, (managed.get(role) ?? 0) + 1);
-      }
-    }
-  }
-  return checks.flatMap(({ role, check }) =>
-    check({ inline: inline.get(role) ?? 0, managed: managed.get(role) ?? 0 }).map(e => `${role.node.path}: ${e}`));
+  const view = PolicyView.of(stack);
+  return checks.flatMap(({ role, check }) => {
+    const cfn = role.node.defaultChild;
+    // A role that is not created by this stack (iam.Role.customizeRoles) has no template quota to check.
+    if (!(cfn instanceof iam.CfnRole)) return [];
+    const attached = view.attachedTo(cfn);
+    const inline = attached.filter(p => p.inline).reduce((n, p) => n + policySize(p.document()), 0);
+    // Managed policies that name the role in their Roles (those in its ManagedPolicyArns are counted there).
+    const managed = attached.filter(p => !p.inline).length;
+    return check({ inline, managed }).map(e => `${role.node.path}: ${e}`);
+  });
 }
 
 /**

@@ -3,6 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
 export type PrincipalKind = 'role' | 'user' | 'group';
+export type PrincipalResource = iam.CfnRole | iam.CfnUser | iam.CfnGroup;
+
+/** Whether a construct is an L1 IAM principal. */
+export function isPrincipalResource(c: IConstruct): c is PrincipalResource {
+  return c instanceof iam.CfnRole || c instanceof iam.CfnUser || c instanceof iam.CfnGroup;
+}
 
 /**
  * The IAM principals of a stack (roles, users, groups), so that a policy that names one of them in any form
@@ -14,19 +20,24 @@ export type PrincipalKind = 'role' | 'user' | 'group';
 export class StackPrincipals {
   /** The principals of `stack` now (a new view for each call: a stack grows until synthesis). */
   public static of(stack: Stack): StackPrincipals {
-    return new StackPrincipals(stack);
+    return new StackPrincipals(stack, stack.node.findAll());
+  }
+
+  /** The principals among `constructs` of `stack` (when the caller already walked the stack). */
+  public static fromConstructs(stack: Stack, constructs: IConstruct[]): StackPrincipals {
+    return new StackPrincipals(stack, constructs);
   }
 
   private readonly byName = new Map<string, string>();
-  private readonly byLogicalId = new Map<string, iam.CfnRole | iam.CfnUser | iam.CfnGroup>();
+  private readonly byLogicalId = new Map<string, PrincipalResource>();
 
-  private constructor(private readonly stack: Stack) {
-    for (const c of stack.node.findAll()) {
-      if (!(c instanceof iam.CfnRole || c instanceof iam.CfnUser || c instanceof iam.CfnGroup) || Stack.of(c) !== stack) continue;
+  private constructor(private readonly stack: Stack, constructs: IConstruct[]) {
+    for (const c of constructs) {
+      if (!isPrincipalResource(c) || Stack.of(c) !== stack) continue;
       const logicalId = stack.resolve(c.logicalId) as string;
       this.byLogicalId.set(logicalId, c);
       const name = stack.resolve(c instanceof iam.CfnRole ? c.roleName : c instanceof iam.CfnUser ? c.userName : c.groupName);
-      if (typeof name === 'string') this.byName.set(`${kindOf(c)}:${name}`, logicalId);
+      if (typeof name === 'string') this.byName.set(`${principalKindOf(c)}:${name}`, logicalId);
     }
   }
 
@@ -46,13 +57,13 @@ export class StackPrincipals {
   }
 
   /** The L1 principal of this stack that a resolved value names, if any. */
-  public resourceOf(kind: PrincipalKind, resolved: unknown): iam.CfnRole | iam.CfnUser | iam.CfnGroup | undefined {
+  public resourceOf(kind: PrincipalKind, resolved: unknown): PrincipalResource | undefined {
     const key = this.keyOf(kind, resolved);
     return key.startsWith('logical:') ? this.byLogicalId.get(key.slice('logical:'.length)) : undefined;
   }
 
   /** The key of an L1 principal of this stack. */
-  public keyOfResource(principal: iam.CfnRole | iam.CfnUser | iam.CfnGroup): string {
+  public keyOfResource(principal: PrincipalResource): string {
     return `logical:${this.stack.resolve(principal.logicalId)}`;
   }
 
@@ -70,7 +81,7 @@ export class StackPrincipals {
   }
 }
 
-function kindOf(c: iam.CfnRole | iam.CfnUser | iam.CfnGroup): PrincipalKind {
+export function principalKindOf(c: PrincipalResource): PrincipalKind {
   return c instanceof iam.CfnRole ? 'role' : c instanceof iam.CfnUser ? 'user' : 'group';
 }
 

@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { DeferredPolicyDocument } from './deferred-document';
-import { constructError } from './validation';
 import { BEDROCK_SERVICE } from '../statements/agent';
+import { constructError } from '../util/validation';
 
 /** Agent and flow IDs are 10 letters and digits (Agent and Flow APIs). */
 const RESOURCE_ID = /^[0-9a-zA-Z]{10}$/;

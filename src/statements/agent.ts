@@ -2,8 +2,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { INFERENCE_ACTIONS, modelInvocationStatements, unique } from './inference';
+import { INFERENCE_ACTIONS, modelInvocationStatements } from './inference';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
+import { unique } from '../util/policy-json';
 
 /** The service that assumes agent, flow and knowledge-base service roles. */
 export const BEDROCK_SERVICE = 'bedrock.amazonaws.com';

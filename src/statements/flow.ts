@@ -1,8 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { modelInvocationStatements, unique } from './inference';
+import { modelInvocationStatements } from './inference';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
+import { unique } from '../util/policy-json';
 
 /**
  * The Flows role's model statements ([FP] InvokeModel, InvokeProvisionedThroughput, InvokeCustomModel):

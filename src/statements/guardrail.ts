@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { unique } from './inference';
 import { BoundGuardrail } from '../guardrail/enforced-guardrail';
+import { unique } from '../util/policy-json';
 
 /**
  * `bedrock:ApplyGuardrail` on each guardrail's bare ARN (no version: there is no guardrail-version

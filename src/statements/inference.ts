@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BoundGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
+import { unique } from '../util/policy-json';
 
 /**
  * The two IAM actions behind the InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream
@@ -151,8 +152,4 @@ export function getInferenceProfileStatement(models: ModelGrant[]): iam.PolicySt
     actions: ['bedrock:GetInferenceProfile'],
     resources: arns,
   });
-}
-
-export function unique(values: string[]): string[] {
-  return Array.from(new Set(values));
 }

@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { unique } from './inference';
 import { InferencePathInfo } from '../model/inference-path';
+import { unique } from '../util/policy-json';
 
 /**
  * The Deny of the inference paths that carry no guardrail IAM can check (`InferencePath`): every action of

@@ -349,6 +349,33 @@ describe('GuardrailEnforcedInvokerRole', () => {
     expect(Annotations.fromStack(clean.stack).findWarning('*', Match.anyValue())).toHaveLength(0);
   });
 
+  test.each([
+    ['an L1 CfnPolicy', (stack: Stack, role: GuardrailEnforcedInvokerRole) => new iam.CfnPolicy(stack, 'L1', {
+      policyName: 'agents',
+      roles: [role.roleName],
+      policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeAgent', Resource: '*' }] },
+    }), 'The policy Test/L1 allows bedrock:InvokeAgent'],
+    ['a ManagedPolicy({ roles })', (stack: Stack, role: GuardrailEnforcedInvokerRole) => new iam.ManagedPolicy(stack, 'Managed', {
+      roles: [role], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] })],
+    }), 'The managed policy Test/Managed allows bedrock:InvokeAgent'],
+    ['a CfnRolePolicy naming the role by its literal name', (stack: Stack) => new iam.CfnRolePolicy(stack, 'ByName', {
+      policyName: 'agents',
+      roleName: 'invoker-role',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeAgent', Resource: '*' }] },
+    }), 'The policy Test/ByName allows bedrock:InvokeAgent'],
+  ])('InvokeAgent granted through %s warns', (_label, attach, message) => {
+    const stack = newStack();
+    const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      roleName: 'invoker-role',
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+    });
+    attach(stack, role);
+    Template.fromStack(stack);
+    Annotations.fromStack(stack).hasWarning('/Test/Invoker', Match.stringLikeRegexp(message));
+  });
+
   test('a customer managed policy with InvokeAgent given in props warns', () => {
     const stack = newStack();
     const mp = new iam.ManagedPolicy(stack, 'Agents', { statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] })] });

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lex from 'aws-cdk-lib/aws-lex';
 import { NagRuleCompliance } from 'cdk-nag';
-import { asArray, PolicyJson } from '../analysis';
+import { asArray, PolicyJson } from '../../util/policy-json';
 
 const BEDROCK = 'bedrock.amazonaws.com';
 

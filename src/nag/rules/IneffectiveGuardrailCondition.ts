@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
-import { asArray, asText, documentsOf, guardrailConditions, isKnown } from '../analysis';
+import { asArray, asText, isKnown } from '../../util/policy-json';
+import { documentsOf, guardrailConditions } from '../analysis';
 
 /**
  * A guardrail ARN, optionally with a version or `:*`: the ID is lowercase letters and digits (a name such as

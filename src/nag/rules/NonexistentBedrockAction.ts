@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
-import { asArray, asText, documentsOf } from '../analysis';
+import { asArray, asText } from '../../util/policy-json';
+import { documentsOf } from '../analysis';
 
 /**
  * Actions that some documents name but IAM does not know. InvokeModel and Converse need

@@ -1,0 +1,143 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { awsManagedPolicyName } from './aws-managed-policies';
+import { PrincipalKind, PrincipalResource, StackPrincipals } from './principal-names';
+import { asArray, asText, PolicyJson } from '../util/policy-json';
+
+/** A policy resource of a stack that applies to a principal. */
+export interface AttachedPolicy {
+  /** The L1 resource: AWS::IAM::Policy, ManagedPolicy, RolePolicy, UserPolicy or GroupPolicy. */
+  readonly resource: CfnResource;
+  /** Inline for IAM (counts towards the principal's inline quota) or a managed policy. */
+  readonly inline: boolean;
+  /** Its document, resolved (once, when first read). */
+  readonly document: () => PolicyJson | undefined;
+  /** How a message names it: "The policy PATH", "The managed policy PATH". */
+  readonly source: string;
+}
+
+/** Every policy that applies to one principal. */
+export interface PrincipalPolicies {
+  /** Every document: the principal's own inline policies, attached inline ones, then customer managed ones. */
+  readonly documents: PolicyJson[];
+  /** The inline documents: the principal's own and those of the policy resources attached to it. */
+  readonly inline: PolicyJson[];
+  /** Names of AWS managed policies attached by ARN. */
+  readonly awsManagedPolicies: string[];
+  /** The policy resources of the stack that apply to the principal, with where they come from. */
+  readonly attached: AttachedPolicy[];
+}
+
+type PolicyResource = iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRolePolicy | iam.CfnUserPolicy | iam.CfnGroupPolicy;
+
+/** The views of the stacks read during one validation (see `PolicyView.of`). */
+const VIEWS = new WeakMap<Stack, { view: PolicyView; children: number }>();
+const CLEARS = new WeakSet<Stack>();
+
+/**
+ * One view of the policies of every IAM principal of a stack: for each role, user and group, every
+ * AWS::IAM::Policy, ManagedPolicy, RolePolicy, UserPolicy and GroupPolicy of the stack, L1 or L2, that names
+ * it in any form (reference, ARN, literal name: `StackPrincipals`), its own inline policies, the customer
+ * managed policies it attaches by reference, and the AWS managed policies it attaches by ARN. Built in one
+ * pass over the stack; documents are resolved only when read.
+ *
+ * The quota check, the limitation warnings, the EnforceGuardrails aspect and the checks all read this view,
+ * so they agree on which policies a principal has.
+ */
+export class PolicyView {
+  /**
+   * The view of `stack` for the checks at validation: built once per validation of the stack (and rebuilt
+   * when the stack has changed since), so that many principals do not each scan the stack.
+   */
+  public static of(stack: Stack): PolicyView {
+    if (!CLEARS.has(stack)) {
+      // The stack is validated before its children: each validation starts with a fresh view.
+      CLEARS.add(stack);
+      stack.node.addValidation({ validate: () => { VIEWS.delete(stack); return []; } });
+    }
+    const children = stack.node.children.length;
+    const cached = VIEWS.get(stack);
+    if (cached !== undefined && cached.children === children) return cached.view;
+    const view = PolicyView.build(stack);
+    VIEWS.set(stack, { view, children });
+    return view;
+  }
+
+  /** A new view of `stack` as it is now (for an aspect, which adds policies as it goes). */
+  public static build(stack: Stack): PolicyView {
+    return new PolicyView(stack);
+  }
+
+  /** The principals of the stack. */
+  public readonly principals: StackPrincipals;
+  private readonly byPrincipal = new Map<string, AttachedPolicy[]>();
+  private readonly managedByLogicalId = new Map<string, AttachedPolicy>();
+
+  private constructor(private readonly stack: Stack) {
+    const constructs = stack.node.findAll().filter(c => Stack.of(c) === stack);
+    this.principals = StackPrincipals.fromConstructs(stack, constructs);
+    for (const c of constructs) {
+      if (!isPolicyResource(c)) continue;
+      const entry = attachedPolicy(stack, c);
+      if (c instanceof iam.CfnManagedPolicy) this.managedByLogicalId.set(stack.resolve(c.logicalId), entry);
+      for (const key of this.keysNamedBy(c)) {
+        const list = this.byPrincipal.get(key) ?? [];
+        list.push(entry);
+        this.byPrincipal.set(key, list);
+      }
+    }
+  }
+
+  /** The policy resources that name the principal (AWS::IAM::Policy and friends, and managed policies by their `Roles`). */
+  public attachedTo(principal: PrincipalResource): AttachedPolicy[] {
+    return this.byPrincipal.get(this.principals.keyOfResource(principal)) ?? [];
+  }
+
+  /** Every policy that applies to a principal of this stack. */
+  public policiesOf(principal: PrincipalResource): PrincipalPolicies {
+    const props = this.stack.resolve((principal as any).cfnProperties ?? {});
+    const own: PolicyJson[] = asArray(props.policies).map((p: any) => p?.policyDocument).filter((d: any) => d);
+    const arns = asArray(props.managedPolicyArns);
+    const byReference = arns
+      .map((a: any) => (a && typeof a === 'object' && typeof a.Ref === 'string' ? this.managedByLogicalId.get(a.Ref) : undefined))
+      .filter((p): p is AttachedPolicy => p !== undefined);
+    const attached = [...this.attachedTo(principal)];
+    for (const p of byReference) if (!attached.includes(p)) attached.push(p);
+    const docs = (inline: boolean) => attached.filter(p => p.inline === inline)
+      .map(p => p.document()).filter((d): d is PolicyJson => d !== undefined);
+    const inline = [...own, ...docs(true)];
+    return {
+      documents: [...inline, ...docs(false)],
+      inline,
+      awsManagedPolicies: arns.map(a => awsManagedPolicyName(asText(a))).filter((n): n is string => n !== undefined),
+      attached,
+    };
+  }
+
+  private keysNamedBy(c: PolicyResource): string[] {
+    const keys = (kind: PrincipalKind, value: unknown) => asArray(this.stack.resolve(value)).map(v => this.principals.keyOf(kind, v));
+    if (c instanceof iam.CfnRolePolicy) return keys('role', c.roleName);
+    if (c instanceof iam.CfnUserPolicy) return keys('user', c.userName);
+    if (c instanceof iam.CfnGroupPolicy) return keys('group', c.groupName);
+    return [...keys('role', c.roles), ...keys('user', c.users), ...keys('group', c.groups)];
+  }
+}
+
+function isPolicyResource(c: IConstruct): c is PolicyResource {
+  return c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy || c instanceof iam.CfnRolePolicy
+    || c instanceof iam.CfnUserPolicy || c instanceof iam.CfnGroupPolicy;
+}
+
+function attachedPolicy(stack: Stack, c: PolicyResource): AttachedPolicy {
+  let resolved: { doc: PolicyJson | undefined } | undefined;
+  const managed = c instanceof iam.CfnManagedPolicy;
+  // An L2 policy (iam.Policy, iam.ManagedPolicy, a role's DefaultPolicy) is named by its own path.
+  const named = c.node.scope !== undefined && c.node.id === 'Resource' ? c.node.scope : c;
+  return {
+    resource: c,
+    inline: !managed,
+    document: () => (resolved ??= { doc: stack.resolve((c as iam.CfnPolicy).policyDocument) }).doc,
+    source: `The ${managed ? 'managed policy' : 'policy'} ${named.node.path}`,
+  };
+}
