@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -79,13 +79,20 @@ test('an agent role in one stack, its agent and action-group function in another
 });
 
 test.each([
-  ['an agent', (s: Stack) => new bedrock.CfnAgent(s, 'Agent', { agentName: 'a' }).attrAgentId,
-    (s: Stack, id: string) => new AgentExecutionRole(s, 'Role', { models: [model()], agentIds: [id] }), /Test\/Role: agentIds\[0\] refers to a resource of this stack/],
-  ['a flow', (s: Stack) => new bedrock.CfnFlow(s, 'Flow', { name: 'f', executionRoleArn: 'arn:aws:iam::111122223333:role/r' }).attrId,
-    (s: Stack, id: string) => new FlowServiceRole(s, 'Role', { models: [model()], flowIds: [id] }), /Test\/Role: flowIds\[0\] refers to a resource of this stack/],
-])('the ID of %s of the same stack in the trust policy is refused (it would be a cycle)', (_label, makeId, makeRole, message) => {
+  ['an agent', (s: Stack, roleArn: string) => new bedrock.CfnAgent(s, 'Agent', { agentName: 'a', agentResourceRoleArn: roleArn }).attrAgentId,
+    (s: Stack, id: string) => new AgentExecutionRole(s, 'Role', { models: [model()], agentIds: [id] }), /Test\/Role: agentIds\[0\] refers to an agent of this stack that uses this role/],
+  ['a flow', (s: Stack, roleArn: string) => new bedrock.CfnFlow(s, 'Flow', { name: 'f', executionRoleArn: roleArn }).attrId,
+    (s: Stack, id: string) => new FlowServiceRole(s, 'Role', { models: [model()], flowIds: [id] }), /Test\/Role: flowIds\[0\] refers to a flow of this stack that uses this role/],
+])('the ID of %s of the same stack is refused only when it uses the role (a real cycle)', (_label, makeId, makeRole, message) => {
+  // Uses the role: the agent or flow is defined first and names the role when the template is written.
   const stack = new Stack(new App(), 'Test', { env: ENV });
-  expect(() => makeRole(stack, makeId(stack))).toThrow(message);
+  let role: iam.Role | undefined;
+  role = makeRole(stack, makeId(stack, Lazy.string({ produce: () => role!.roleArn })));
+  expect(() => (stack.node.root as App).synth()).toThrow(message);
+  // Another agent or flow of the same stack, with its own role: accepted, no cycle.
+  const unrelated = new Stack(new App(), 'Test', { env: ENV });
+  makeRole(unrelated, makeId(unrelated, 'arn:aws:iam::111122223333:role/another-role'));
+  expect(resourcesInCycles(Template.fromStack(unrelated).toJSON())).toEqual([]);
 });
 
 test('an ID from another stack (an exported value) is accepted', () => {

@@ -7,15 +7,12 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
-import { markInlinePermissions } from '../private/inline-roles';
-import { addRoleQuotaChecks } from '../private/policy-size';
-import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
+import { BedrockServiceRole, ServiceRoleKind } from '../service-role/bedrock-service-role';
 import {
   actionGroupSchemaStatement,
   agentGetGuardrailStatement,
   agentKeyStatement,
   agentModelStatements,
-  bedrockServicePrincipal,
   collaboratorStatement,
   knowledgeBaseRetrieveStatement,
   objectArn,
@@ -23,12 +20,23 @@ import {
   thirdPartyKnowledgeBaseStatement,
 } from '../statements/agent';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+import { BEDROCK_SERVICE } from '../statements/service-role';
 import { constructError } from '../util/validation';
 
 /** The role-name prefix of console-created agent roles and of the older documentation. */
 const ROLE_NAME_PREFIX = 'AmazonBedrockExecutionRoleForAgents_';
 const MAX_ROLE_NAME = 64;
-const PERMISSIONS_POLICY_NAME = 'AgentPermissions';
+
+/** Agents: assumed by Amazon Bedrock for this account's agents (`agent/ID`, IDs of 10 letters and digits). */
+const AGENT_ROLE: ServiceRoleKind = {
+  servicePrincipal: BEDROCK_SERVICE,
+  arnService: 'bedrock',
+  resourceType: 'agent',
+  idPattern: /^[0-9a-zA-Z]{10}$/,
+  idsProp: 'agentIds',
+  policyName: 'AgentPermissions',
+  quotaFix: 'fewer models or destination Regions, or fewer knowledge bases, schemas and collaborators per role',
+};
 
 /**
  * Properties of an AgentExecutionRole.
@@ -153,11 +161,10 @@ export interface AgentExecutionRoleProps {
  *   AWS::IAM::Policy of the stack that names the role), the trust policy (2,048) and 10 managed policies.
  *   Statements with the same effect, actions and condition are merged, and resources are sorted.
  */
-export class AgentExecutionRole extends iam.Role {
+export class AgentExecutionRole extends BedrockServiceRole {
   /** The ARNs of the agents that may assume the role. */
   public readonly agentArns: string[];
 
-  private readonly permissions: InlinePermissions;
   private readonly modelGrants: ModelGrant[];
   private readonly grantedModels: InvokableModel[];
   private readonly schemaArns: string[];
@@ -170,22 +177,16 @@ export class AgentExecutionRole extends iam.Role {
   private actionGroupPermissions: number;
 
   constructor(scope: Construct, id: string, props: AgentExecutionRoleProps) {
-    const agentArns = serviceSourceArns(scope, `${scope.node.path}/${id}`, 'agent', 'agentIds', props.agentIds);
     let self: AgentExecutionRole | undefined;
-    const permissions = new InlinePermissions(() => self!.statements());
-    super(scope, id, {
-      assumedBy: bedrockServicePrincipal(scope, agentArns),
+    super(scope, id, AGENT_ROLE, {
+      ids: props.agentIds,
       roleName: props.roleName ?? Lazy.string({ produce: () => defaultRoleName(self!) }),
       description: props.description ?? 'Service role that Amazon Bedrock assumes to run agents',
       permissionsBoundary: props.permissionsBoundary,
       path: props.path,
-      inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions.document },
     });
     self = this;
-    markInlinePermissions(this);
-    addRoleQuotaChecks(this, 'fewer models or destination Regions, or fewer knowledge bases, schemas and collaborators per role');
-    this.agentArns = agentArns;
-    this.permissions = permissions;
+    this.agentArns = this._sourceArns;
     this.modelGrants = [];
     this.grantedModels = [];
     this.schemaArns = [];
@@ -214,14 +215,14 @@ export class AgentExecutionRole extends iam.Role {
 
   /** Grants one more orchestration model. */
   public addModel(model: InvokableModel): void {
-    this.checkOpen('addModel');
+    this._checkOpen('addModel');
     this.modelGrants.push(model._bind(this));
     this.grantedModels.push(model);
   }
 
   /** Grants `s3:GetObject` on one more action-group schema object. */
   public addActionGroupSchema(location: s3.Location): void {
-    this.checkOpen('addActionGroupSchema');
+    this._checkOpen('addActionGroupSchema');
     if (!Token.isUnresolved(location.objectKey) && (location.objectKey === '' || location.objectKey.includes('*'))) {
       throw constructError(this, `the action-group schema location in bucket '${location.bucketName}' has ${location.objectKey === '' ? 'no object key' : `the wildcard key '${location.objectKey}'`}. `
         + 'Fix: give the key of the schema object itself, for example { bucketName, objectKey: \'schemas/orders.yaml\' }.');
@@ -234,13 +235,13 @@ export class AgentExecutionRole extends iam.Role {
 
   /** Grants `bedrock:Retrieve` on one more knowledge base. */
   public addKnowledgeBase(knowledgeBase: bedrockRefs.IKnowledgeBaseRef): void {
-    this.checkOpen('addKnowledgeBase');
+    this._checkOpen('addKnowledgeBase');
     this.knowledgeBaseArns.push(knowledgeBase.knowledgeBaseRef.knowledgeBaseArn);
   }
 
   /** Allows associating a third-party knowledge base whose credentials are in this secret. */
   public addThirdPartyKnowledgeBaseSecret(secret: secretsmanager.ISecret): void {
-    this.checkOpen('addThirdPartyKnowledgeBaseSecret');
+    this._checkOpen('addThirdPartyKnowledgeBaseSecret');
     if (secret.secretFullArn === undefined) {
       throw constructError(this, `the secret ${secret.node.path} was imported by name or partial ARN, but the condition key takes the full secret ARN (with its random suffix). `
         + 'Fix: import it with secretsmanager.Secret.fromSecretCompleteArn().');
@@ -250,17 +251,8 @@ export class AgentExecutionRole extends iam.Role {
 
   /** Allows the agent, as a supervisor, to use one more collaborator agent alias. */
   public addCollaborator(alias: bedrockRefs.IAgentAliasRef): void {
-    this.checkOpen('addCollaborator');
+    this._checkOpen('addCollaborator');
     this.collaboratorArns.push(alias.agentAliasRef.agentAliasArn);
-  }
-
-  /**
-   * Statements added to the role (by `addToPolicy()` or any `grant*()`) go in its inline policy, so an
-   * agent that refers to the role never starts before them.
-   */
-  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.permissions.document.addStatements(statement);
-    return { statementAdded: true, policyDependable: this };
   }
 
   /**
@@ -276,10 +268,11 @@ export class AgentExecutionRole extends iam.Role {
   public allowActionGroupInvocation(fn: lambda.IFunction, agent?: bedrockRefs.IAgentRef): lambda.CfnPermission {
     const stack = Stack.of(this);
     const sourceArn = agent?.agentRef.agentArn ?? `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:agent/*`;
-    return bedrockLambdaPermission(this, ++this.actionGroupPermissions, fn, sourceArn);
+    return this._lambdaPermission(++this.actionGroupPermissions, fn, BEDROCK_SERVICE, sourceArn);
   }
 
-  private statements(): iam.PolicyStatement[] {
+  /** @internal */
+  protected _statements(): iam.PolicyStatement[] {
     const statements = agentModelStatements(this.modelGrants);
     if (this.schemaArns.length > 0) statements.push(actionGroupSchemaStatement(this, this.schemaArns));
     if (this.knowledgeBaseArns.length > 0) statements.push(knowledgeBaseRetrieveStatement('AgentKnowledgeBaseQuery', this.knowledgeBaseArns));
@@ -294,10 +287,6 @@ export class AgentExecutionRole extends iam.Role {
     if (this.collaboratorArns.length > 0) statements.push(collaboratorStatement(this.collaboratorArns));
     if (this.encryptionKeyArn !== undefined) statements.push(agentKeyStatement(this.encryptionKeyArn, this.agentArns));
     return statements;
-  }
-
-  private checkOpen(method: string) {
-    this.permissions.checkOpen(this, method);
   }
 }
 

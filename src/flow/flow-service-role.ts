@@ -8,10 +8,9 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs, aws_lex as lexRefs } fr
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
-import { markInlinePermissions, mayNameInKeyPolicy } from '../private/inline-roles';
-import { addRoleQuotaChecks } from '../private/policy-size';
-import { bedrockLambdaPermission, InlinePermissions, serviceSourceArns } from '../private/service-role';
-import { BEDROCK_SERVICE, bedrockServicePrincipal, knowledgeBaseRetrieveStatement } from '../statements/agent';
+import { mayNameInKeyPolicy } from '../private/inline-roles';
+import { BedrockServiceRole, ServiceRoleKind } from '../service-role/bedrock-service-role';
+import { knowledgeBaseRetrieveStatement } from '../statements/agent';
 import {
   flowAgentStatement,
   flowBucketStatement,
@@ -23,9 +22,19 @@ import {
   promptStatement,
 } from '../statements/flow';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+import { BEDROCK_SERVICE } from '../statements/service-role';
 import { constructError } from '../util/validation';
 
-const PERMISSIONS_POLICY_NAME = 'FlowPermissions';
+/** Flows: assumed by Amazon Bedrock for this account's flows (`flow/ID`, IDs of 10 letters and digits). */
+const FLOW_ROLE: ServiceRoleKind = {
+  servicePrincipal: BEDROCK_SERVICE,
+  arnService: 'bedrock',
+  resourceType: 'flow',
+  idPattern: /^[0-9a-zA-Z]{10}$/,
+  idsProp: 'flowIds',
+  policyName: 'FlowPermissions',
+  quotaFix: 'fewer models, prompts or resources per flow role, or one role per flow',
+};
 
 /**
  * A bucket, and optionally a key prefix in it, that an S3 node of a flow reads or writes.
@@ -180,11 +189,10 @@ export interface FlowServiceRoleProps {
  *   AWS::IAM::Policy of the stack that names the role), the trust policy (2,048) and 10 managed policies.
  *   Statements with the same effect, actions and condition are merged, and resources are sorted.
  */
-export class FlowServiceRole extends iam.Role {
+export class FlowServiceRole extends BedrockServiceRole {
   /** The ARNs of the flows that may assume the role. */
   public readonly flowArns: string[];
 
-  private readonly permissions: InlinePermissions;
   private readonly modelGrants: ModelGrant[];
   private readonly promptArns: string[];
   private readonly legacyPromptAccess: boolean;
@@ -200,22 +208,14 @@ export class FlowServiceRole extends iam.Role {
   private legacyPermissions: number;
 
   constructor(scope: Construct, id: string, props: FlowServiceRoleProps = {}) {
-    const flowArns = serviceSourceArns(scope, `${scope.node.path}/${id}`, 'flow', 'flowIds', props.flowIds);
-    let self: FlowServiceRole | undefined;
-    const permissions = new InlinePermissions(() => self!.statements());
-    super(scope, id, {
-      assumedBy: bedrockServicePrincipal(scope, flowArns),
+    super(scope, id, FLOW_ROLE, {
+      ids: props.flowIds,
       roleName: props.roleName,
       description: props.description ?? 'Service role that Amazon Bedrock Flows assumes to run flows',
       permissionsBoundary: props.permissionsBoundary,
       path: props.path,
-      inlinePolicies: { [PERMISSIONS_POLICY_NAME]: permissions.document },
     });
-    self = this;
-    markInlinePermissions(this);
-    addRoleQuotaChecks(this, 'fewer models, prompts or resources per flow role, or one role per flow');
-    this.flowArns = flowArns;
-    this.permissions = permissions;
+    this.flowArns = this._sourceArns;
     this.modelGrants = [];
     this.promptArns = [];
     this.legacyPromptAccess = props.legacyPromptAccess ?? false;
@@ -245,61 +245,61 @@ export class FlowServiceRole extends iam.Role {
 
   /** Grants a model of a prompt or knowledge-base node. */
   public addModel(model: InvokableModel): void {
-    this.checkOpen('addModel');
+    this._checkOpen('addModel');
     this.modelGrants.push(model._bind(this));
   }
 
   /** Grants `bedrock:RenderPrompt` on a prompt (and its versions) of a prompt node. */
   public addPrompt(prompt: bedrockRefs.IPromptRef): void {
-    this.checkOpen('addPrompt');
+    this._checkOpen('addPrompt');
     this.promptArns.push(prompt.promptRef.promptArn);
   }
 
   /** Grants `bedrock:Retrieve` on a knowledge base of a knowledge-base node. */
   public addKnowledgeBase(knowledgeBase: bedrockRefs.IKnowledgeBaseRef): void {
-    this.checkOpen('addKnowledgeBase');
+    this._checkOpen('addKnowledgeBase');
     this.knowledgeBaseArns.push(knowledgeBase.knowledgeBaseRef.knowledgeBaseArn);
   }
 
   /** Grants `bedrock:InvokeAgent` on an agent alias of an agent node. */
   public addAgentAlias(alias: bedrockRefs.IAgentAliasRef): void {
-    this.checkOpen('addAgentAlias');
+    this._checkOpen('addAgentAlias');
     this.agentAliasArns.push(alias.agentAliasRef.agentAliasArn);
   }
 
   /** Grants `s3:GetObject` under a bucket (and prefix) read by an S3 retrieval node. */
   public addInputBucket(location: FlowBucketLocation): void {
-    this.checkOpen('addInputBucket');
+    this._checkOpen('addInputBucket');
     this.inputObjects.push(this.objectPattern(location, 'inputBuckets'));
   }
 
   /** Grants `s3:PutObject` under a bucket (and prefix) written by an S3 storage node. */
   public addOutputBucket(location: FlowBucketLocation): void {
-    this.checkOpen('addOutputBucket');
+    this._checkOpen('addOutputBucket');
     this.outputObjects.push(this.objectPattern(location, 'outputBuckets'));
   }
 
   /** Grants `lambda:InvokeFunction` on the function of a Lambda node. */
   public addFunction(fn: lambda.IFunction): void {
-    this.checkOpen('addFunction');
+    this._checkOpen('addFunction');
     this.functionArns.push(fn.functionArn);
   }
 
   /** Grants `lex:RecognizeUtterance` on the bot alias of a Lex node. */
   public addLexBotAlias(alias: lexRefs.IBotAliasRef): void {
-    this.checkOpen('addLexBotAlias');
+    this._checkOpen('addLexBotAlias');
     this.lexBotAliasArns.push(alias.botAliasRef.botAliasArn);
   }
 
   /** Grants `bedrock:ApplyGuardrail` (and `kms:Decrypt` on its key) for a guardrail of a node. */
   public addGuardrail(guardrail: EnforcedGuardrail): void {
-    this.checkOpen('addGuardrail');
+    this._checkOpen('addGuardrail');
     this.boundGuardrails.push(guardrail._bind(this));
   }
 
   /** Grants `kms:GenerateDataKey` and `kms:Decrypt` on the key of an encrypted resource the flow uses. */
   public addEncryptionKey(key: kmsRefs.IKeyRef): void {
-    this.checkOpen('addEncryptionKey');
+    this._checkOpen('addEncryptionKey');
     this.resourceKeyArns.push(key.keyRef.keyArn);
   }
 
@@ -315,7 +315,7 @@ export class FlowServiceRole extends iam.Role {
    * @param callers the principals that create, update and invoke the flows
    */
   public grantFlowEncryption(key: kms.IKey, callers: iam.IGrantable[] = []): void {
-    this.checkOpen('grantFlowEncryption');
+    this._checkOpen('grantFlowEncryption');
     this.flowKeyArns.push(key.keyArn);
     if (callers.length === 0) return;
     // No Sid on the callers' and the key's statements: their policies may hold several of them.
@@ -345,7 +345,7 @@ export class FlowServiceRole extends iam.Role {
    * the stack's Region when no flow is given.
    */
   public allowLegacyFunctionInvocation(fn: lambda.IFunction, flow?: bedrockRefs.IFlowRef): lambda.CfnPermission {
-    return bedrockLambdaPermission(this, ++this.legacyPermissions, fn, this.legacySourceArn(flow));
+    return this._lambdaPermission(++this.legacyPermissions, fn, BEDROCK_SERVICE, this.legacySourceArn(flow));
   }
 
   /**
@@ -376,12 +376,6 @@ export class FlowServiceRole extends iam.Role {
     });
   }
 
-  /** Statements added to the role go in its inline policy (see the class description). */
-  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.permissions.document.addStatements(statement);
-    return { statementAdded: true, policyDependable: this };
-  }
-
   private legacySourceArn(flow?: bedrockRefs.IFlowRef): string {
     if (flow !== undefined) return `${flow.flowRef.flowArn}*`;
     const stack = Stack.of(this);
@@ -408,7 +402,8 @@ export class FlowServiceRole extends iam.Role {
     return location.bucket.arnForObjects(`${prefix ?? ''}*`);
   }
 
-  private statements(): iam.PolicyStatement[] {
+  /** @internal */
+  protected _statements(): iam.PolicyStatement[] {
     const statements = flowModelStatements(this.modelGrants);
     if (this.promptArns.length > 0) statements.push(promptStatement(this.promptArns, this.legacyPromptAccess));
     if (this.knowledgeBaseArns.length > 0) statements.push(knowledgeBaseRetrieveStatement('QueryKnowledgeBase', this.knowledgeBaseArns));
@@ -428,12 +423,8 @@ export class FlowServiceRole extends iam.Role {
   }
 
   private validateNotEmpty(): string[] {
-    return this.permissions.document.isEmpty
+    return this._hasNoPermissions
       ? ['The flow role has no permissions, and an empty inline policy is not valid. Fix: give the permissions of the flow\'s nodes (models, prompts, knowledgeBases, functions, ...).']
       : [];
-  }
-
-  private checkOpen(method: string) {
-    this.permissions.checkOpen(this, method);
   }
 }

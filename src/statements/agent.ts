@@ -6,22 +6,6 @@ import { INFERENCE_ACTIONS, modelInvocationStatements } from './inference';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
 
-/** The service that assumes agent, flow and knowledge-base service roles. */
-export const BEDROCK_SERVICE = 'bedrock.amazonaws.com';
-
-/**
- * The confused-deputy trust of a Bedrock service role (§3, §4): only `bedrock.amazonaws.com`, only for
- * resources of this account (`aws:SourceAccount`) whose ARN matches `sourceArns` (`aws:SourceArn`).
- */
-export function bedrockServicePrincipal(scope: IConstruct, sourceArns: string[]): iam.IPrincipal {
-  return new iam.ServicePrincipal(BEDROCK_SERVICE, {
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-      ArnLike: { 'aws:SourceArn': sourceArns.length === 1 ? sourceArns[0] : sourceArns },
-    },
-  });
-}
-
 /**
  * The agent role's model statements ([AP] AgentModelInvocationPermissions and the optional Provisioned
  * Throughput statement): `bedrock:InvokeModel` on foundation, custom and imported models; for Provisioned

@@ -6,6 +6,11 @@ export function constructError(scope: IConstruct, message: string): Error {
   return new Error(`${scope.node.path}: ${message}`);
 }
 
+/** Error for bad input found before a construct exists (in its constructor, before `super()`). */
+export function pathError(scope: IConstruct, id: string, message: string): Error {
+  return new Error(`${scope.node.path}/${id}: ${message}`);
+}
+
 /** Error for bad input given to a static factory (no construct exists yet). */
 export function factoryError(factory: string, message: string): Error {
   return new Error(`${factory}: ${message}`);

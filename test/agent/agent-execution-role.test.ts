@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnAgent, CfnAgentAlias, CfnKnowledgeBase } from 'aws-cdk-lib/aws-bedrock';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -309,5 +309,30 @@ describe('bad input', () => {
     const role = new AgentExecutionRole(s, 'R', { models: [InvokableModel.foundationModel(HAIKU)] });
     expect(() => role.addThirdPartyKnowledgeBaseSecret(secretsmanager.Secret.fromSecretNameV2(s, 'S', 'pinecone')))
       .toThrow(/Test\/R: the secret Test\/S was imported by name or partial ARN.*fromSecretCompleteArn/);
+  });
+});
+
+describe('agentIds that name an agent of the same stack', () => {
+  const agent = (stack: Stack, id: string, roleArn: string) => new CfnAgent(stack, id, {
+    agentName: id, foundationModel: HAIKU, agentResourceRoleArn: roleArn, instruction: 'Answer questions about orders, politely and briefly.',
+  });
+
+  test('an agent that uses this role is refused at synth (a real dependency cycle), naming the role and the fix', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });
+    let role: AgentExecutionRole | undefined;
+    // The agent is defined first and names the role when the template is written.
+    const user = agent(stack, 'Agent', Lazy.string({ produce: () => role!.roleArn }));
+    role = new AgentExecutionRole(stack, 'AgentRole', { models: [InvokableModel.foundationModel(HAIKU)], agentIds: [user.attrAgentId] });
+    expect(() => Template.fromStack(stack)).toThrow(/Test\/AgentRole: agentIds\[0\] refers to an agent of this stack that uses this role, so the template would have a dependency cycle.*Fix:/s);
+  });
+
+  test('an unrelated agent of the same stack is accepted: no cycle', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });
+    const other = agent(stack, 'Other', `arn:aws:iam::${ACCOUNT}:role/other-agent-role`);
+    new AgentExecutionRole(stack, 'AgentRole', { models: [InvokableModel.foundationModel(HAIKU)], agentIds: [other.attrAgentId] });
+    const json = Template.fromStack(stack).toJSON();
+    expect(resourcesInCycles(json)).toEqual([]);
+    const trust = json.Resources[logicalIdOf(json, 'AWS::IAM::Role', 'AgentRole')].Properties.AssumeRolePolicyDocument;
+    expect(JSON.stringify(trust)).toContain('"Fn::GetAtt":["Other","AgentId"]');
   });
 });
