@@ -63,6 +63,26 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['examples/cdk.out/', '.ci-tmp/'],
 });
 
+// The layers of src/ (docs/ARCHITECTURE.md), kept by lint: each layer imports only from the layers before it.
+// util → values (guardrail/, model/) → statements/ → private/ → constructs → checks (nag/).
+const CONSTRUCTS = ['./src/invoker', './src/agent', './src/flow', './src/key', './src/admin', './src/service-role'];
+project.eslint?.addRules({
+  'import/no-cycle': ['error'],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src/util', from: './src', except: ['./util'], message: 'src/util is the bottom layer: it imports nothing else of src.' },
+      {
+        target: ['./src/guardrail', './src/model'],
+        from: ['./src/statements', './src/private', ...CONSTRUCTS, './src/nag'],
+        message: 'Value types import only src/util and each other.',
+      },
+      { target: './src/statements', from: ['./src/private', ...CONSTRUCTS, './src/nag'], message: 'Statement builders import only value types and src/util.' },
+      { target: './src/private', from: [...CONSTRUCTS, './src/nag'], message: 'src/private imports no construct and nothing of src/nag.' },
+      { target: CONSTRUCTS, from: ['./src/nag'], message: 'Constructs import nothing of src/nag (the checks come last).' },
+    ],
+  }],
+});
+
 // Quiet jsii's end-of-life notice for Node 20 in every task.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
