@@ -21,6 +21,7 @@ import {
   WARN_AT,
 } from '../private/policy-size';
 import { splitStatements } from '../private/policy-split';
+import { reportStatements, rolesArePrecreated } from '../private/precreated-roles';
 
 /** The name of the inline policy that carries the enforcement. */
 const ENFORCEMENT_POLICY_NAME = 'GuardrailEnforcement';
@@ -92,21 +93,31 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
     if (props.inlinePolicies?.[ENFORCEMENT_POLICY_NAME] !== undefined) {
       throw new Error(`${scope.node.path}/${id}: inlinePolicies has a policy named '${ENFORCEMENT_POLICY_NAME}', which this role uses for the guardrail enforcement. Fix: rename that inline policy.`);
     }
+    const precreated = rolesArePrecreated(scope);
     super(scope, id, {
       ...props,
-      inlinePolicies: { ...props.inlinePolicies, [ENFORCEMENT_POLICY_NAME]: enforcement.document },
+      // iam.Role.customizeRoles reads inline policies now: the enforcement is added once complete (below).
+      inlinePolicies: precreated ? props.inlinePolicies
+        : { ...props.inlinePolicies, [ENFORCEMENT_POLICY_NAME]: enforcement.document },
     });
     this.enforcement = enforcement;
     markInlinePermissions(this);
     this.ownInlineDocuments = Object.values(props.inlinePolicies ?? {});
     this.otherInlineDocuments = [...this.ownInlineDocuments];
     this.overflowPolicies = [];
-    enforcement.layOutWith((statements, denies) => splitStatements(Stack.of(this), statements, {
-      pinned: denies,
-      // Each part is filled to 90 % of its quota at most: no warning, and room for the estimates.
-      firstBudget: Math.floor(ROLE_INLINE_QUOTA * WARN_AT) - this.otherInlineSize(),
-      nextBudget: Math.floor(MANAGED_POLICY_QUOTA * WARN_AT),
-    }));
+    if (precreated) {
+      // A pre-created role has no template quota: every statement goes to the report, the Denies first.
+      const isDeny = (st: iam.PolicyStatement) => Number(st.effect === iam.Effect.DENY);
+      const denyFirst = (a: iam.PolicyStatement, b: iam.PolicyStatement) => isDeny(b) - isDeny(a);
+      reportStatements(this, () => [...enforcement.parts()[0].statements].sort(denyFirst), statement => super.addToPrincipalPolicy(statement));
+    } else {
+      enforcement.layOutWith((statements, denies) => splitStatements(Stack.of(this), statements, {
+        pinned: denies,
+        // Each part is filled to 90 % of its quota at most: no warning, and room for the estimates.
+        firstBudget: Math.floor(ROLE_INLINE_QUOTA * WARN_AT) - this.otherInlineSize(),
+        nextBudget: Math.floor(MANAGED_POLICY_QUOTA * WARN_AT),
+      }));
+    }
     enforcement.attach(this, props.guardrails, props.models);
     markEnforced(this, enforcement.allowedPaths);
     // After every other aspect (they may still add statements to the role): lay out the statements and

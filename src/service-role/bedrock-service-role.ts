@@ -5,7 +5,9 @@ import { Construct } from 'constructs';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { markInlinePermissions } from '../private/inline-roles';
 import { addRoleQuotaChecks } from '../private/policy-size';
+import { reportStatements, rolesArePrecreated } from '../private/precreated-roles';
 import { serviceTrustPrincipal } from '../statements/service-role';
+import { asArray } from '../util/policy-json';
 import { constructError, pathError } from '../util/validation';
 
 /** What a Bedrock service role is for: the service that assumes it and the resources it runs for. */
@@ -59,19 +61,25 @@ export abstract class BedrockServiceRole extends iam.Role {
     const sourceArns = serviceSourceArns(scope, id, kind, props.ids);
     let self: BedrockServiceRole | undefined;
     const permissions = new DeferredPolicyDocument(() => self!._statements());
+    const precreated = rolesArePrecreated(scope);
     super(scope, id, {
       assumedBy: serviceTrustPrincipal(scope, kind.servicePrincipal, sourceArns),
       roleName: props.roleName,
       description: props.description,
       permissionsBoundary: props.permissionsBoundary,
       path: props.path,
-      inlinePolicies: { [kind.policyName]: permissions },
+      inlinePolicies: precreated ? undefined : { [kind.policyName]: permissions },
     });
     self = this;
     this._sourceArns = sourceArns;
     this.permissions = permissions;
     markInlinePermissions(this);
     addRoleQuotaChecks(this, kind.quotaFix);
+    if (precreated) {
+      // iam.Role.customizeRoles: the statements go to the pre-created roles report, once they are complete.
+      reportStatements(this, () => asArray(permissions.toJSON()?.Statement).map(j => iam.PolicyStatement.fromJson(j)),
+        statement => super.addToPrincipalPolicy(statement));
+    }
   }
 
   /**

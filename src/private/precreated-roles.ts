@@ -1,0 +1,32 @@
+import { AspectPriority, Aspects } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/** The context key `iam.Role.customizeRoles(scope)` sets (aws-cdk-lib's CUSTOMIZE_ROLES_CONTEXT_KEY). */
+const CUSTOMIZE_ROLES = '@aws-cdk/iam:customizeRoles';
+
+/**
+ * Whether roles created in `scope` are pre-created outside CloudFormation (`iam.Role.customizeRoles`): the
+ * role writes its policies to the pre-created roles report instead of the template. aws-cdk-lib reads a
+ * role's inline policies while the role is being constructed, before this library's statements exist, so
+ * the library's roles leave their own statements out of `inlinePolicies` then and add them with
+ * `addToPrincipalPolicy` (`reportStatements`).
+ */
+export function rolesArePrecreated(scope: IConstruct): boolean {
+  return scope.node.tryGetContext(CUSTOMIZE_ROLES) !== undefined;
+}
+
+/**
+ * Adds `statements()` to the pre-created role's report, once, after every other aspect (the statements may
+ * still change until then). `add` is the role's `iam.Role` `addToPrincipalPolicy`.
+ */
+export function reportStatements(role: iam.Role, statements: () => iam.PolicyStatement[], add: (s: iam.PolicyStatement) => void) {
+  let done = false;
+  Aspects.of(role).add({
+    visit: node => {
+      if (node !== role || done) return;
+      done = true;
+      statements().forEach(add);
+    },
+  }, { priority: AspectPriority.READONLY });
+}
