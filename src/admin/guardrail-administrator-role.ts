@@ -1,6 +1,6 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
+import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { GuardrailProfile } from '../guardrail/guardrail-profile';
 import { EncryptedGuardrailKey } from '../key/encrypted-guardrail-key';
@@ -8,7 +8,7 @@ import { DeferredPolicyDocument } from '../private/deferred-document';
 import { addRoleQuotaChecks } from '../private/policy-size';
 import { guardrailAdminStatements } from '../statements/guardrail-admin';
 import { guardrailCreatorIdentityStatements } from '../statements/guardrail-key';
-import { checkBedrockArn, isToken } from '../util/validation';
+import { checkBedrockArn, isToken, pathError } from '../util/validation';
 
 const POLICY_NAME = 'GuardrailAdministration';
 /** Tag keys: 1 to 128 characters of letters, digits, spaces and _.:/=+-@ (Bedrock TagResource). */
@@ -19,11 +19,22 @@ const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
  */
 export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
   /**
-   * The guardrails the role may read, update, version and delete.
+   * The guardrails the role may read, update, version and delete, by ARN (a wildcard such as
+   * `arn:aws:bedrock:us-east-1:111122223333:guardrail/*` is allowed here).
    *
-   * @default - every guardrail of the stack's account in the stack's Region (`guardrail/*`)
+   * @default - with `guardrails`, only those; otherwise every guardrail of the stack's account in the stack's
+   * Region (`guardrail/*`)
    */
   readonly guardrailArns?: string[];
+
+  /**
+   * The guardrails the role may read, update, version and delete, as resources (a `CfnGuardrail`, an L2
+   * from another library, or an imported guardrail). Combined with `guardrailArns`.
+   *
+   * @default - with `guardrailArns`, only those; otherwise every guardrail of the stack's account in the
+   * stack's Region (`guardrail/*`)
+   */
+  readonly guardrails?: bedrockRefs.IGuardrailRef[];
 
   /**
    * Tags that every guardrail must carry, each with its allowed values. CreateGuardrail is denied unless
@@ -90,31 +101,34 @@ export interface GuardrailAdministratorRoleProps extends iam.RoleProps {
  */
 export class GuardrailAdministratorRole extends iam.Role {
   constructor(scope: Construct, id: string, props: GuardrailAdministratorRoleProps) {
-    const path = `${scope.node.path}/${id}`;
     const stack = Stack.of(scope);
     const requiredTags = props.requiredTags ?? {};
     for (const [key, values] of Object.entries(requiredTags)) {
       if (!isToken(key) && !TAG_KEY.test(key)) {
-        throw new Error(`${path}: '${key}' in requiredTags is not a tag key. Fix: use 1 to 128 letters, digits, spaces or _.:/=+-@.`);
+        throw pathError(scope, id, `'${key}' in requiredTags is not a tag key. Fix: use 1 to 128 letters, digits, spaces or _.:/=+-@.`);
       }
       if (key.toLowerCase().startsWith('aws:')) {
-        throw new Error(`${path}: the tag key '${key}' in requiredTags uses the reserved prefix 'aws:'. Fix: choose another key.`);
+        throw pathError(scope, id, `the tag key '${key}' in requiredTags uses the reserved prefix 'aws:'. Fix: choose another key.`);
       }
       if (values.length === 0) {
-        throw new Error(`${path}: requiredTags['${key}'] has no allowed value, so no guardrail could ever be created. Fix: list the allowed values, for example ['ml-platform'].`);
+        throw pathError(scope, id, `requiredTags['${key}'] has no allowed value, so no guardrail could ever be created. Fix: list the allowed values, for example ['ml-platform'].`);
       }
     }
     const writeOptions = [props.requiredTags, props.allowTagging, props.guardrailProfiles, props.encryptionKey];
     if (props.readOnly && writeOptions.some(o => o !== undefined && o !== false)) {
-      throw new Error(`${path}: readOnly grants only GetGuardrail and ListGuardrails, so requiredTags, allowTagging, guardrailProfiles and encryptionKey would do nothing. Fix: drop them, or drop readOnly.`);
+      throw pathError(scope, id, 'readOnly grants only GetGuardrail and ListGuardrails, so requiredTags, allowTagging, guardrailProfiles and encryptionKey would do nothing. Fix: drop them, or drop readOnly.');
     }
     if (props.allowTaggingUntaggedGuardrails && props.requiredTags === undefined) {
-      throw new Error(`${path}: allowTaggingUntaggedGuardrails only lifts a Deny that requiredTags adds, and requiredTags is not given, so it would do nothing. Fix: drop it, or give requiredTags.`);
+      throw pathError(scope, id, 'allowTaggingUntaggedGuardrails only lifts a Deny that requiredTags adds, and requiredTags is not given, so it would do nothing. Fix: drop it, or give requiredTags.');
     }
-    if (props.guardrailArns !== undefined && !Token.isUnresolved(props.guardrailArns) && props.guardrailArns.length === 0) {
-      throw new Error(`${path}: guardrailArns is empty, so the role could manage no guardrail. Fix: omit it to manage every guardrail of the account in this Region, or list ARNs.`);
+    const given = [props.guardrailArns, props.guardrails].filter(l => l !== undefined && !Token.isUnresolved(l)) as unknown[][];
+    if (given.length > 0 && given.every(l => l.length === 0)) {
+      throw pathError(scope, id, 'guardrailArns and guardrails are empty, so the role could manage no guardrail. Fix: omit them to manage every guardrail of the account in this Region, or list guardrails.');
     }
-    const guardrailArns = props.guardrailArns ?? [`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/*`];
+    const fromRefs = (props.guardrails ?? []).map(g => g.guardrailRef.guardrailArn);
+    const guardrailArns = props.guardrailArns === undefined && props.guardrails === undefined
+      ? [`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/*`]
+      : [...(props.guardrailArns ?? []), ...fromRefs];
     // A list token (a CommaDelimitedList parameter) cannot be checked at synth.
     const literalArns = props.guardrailArns === undefined || Token.isUnresolved(props.guardrailArns) ? [] : props.guardrailArns;
     for (const arn of literalArns) {
@@ -122,7 +136,7 @@ export class GuardrailAdministratorRole extends iam.Role {
         try {
           checkBedrockArn('GuardrailAdministratorRole', arn, 'guardrail', /^[a-z0-9]+$/, 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456');
         } catch (e) {
-          throw new Error(`${path}: ${(e as Error).message.replace(/^GuardrailAdministratorRole: /, '')}`);
+          throw pathError(scope, id, `${(e as Error).message.replace(/^GuardrailAdministratorRole: /, '')}`);
         }
       }
     }
@@ -135,7 +149,7 @@ export class GuardrailAdministratorRole extends iam.Role {
       allowTaggingUntagged: props.allowTaggingUntaggedGuardrails,
     });
     if (props.inlinePolicies?.[POLICY_NAME] !== undefined) {
-      throw new Error(`${path}: inlinePolicies has a policy named '${POLICY_NAME}', which this role uses. Fix: rename that inline policy.`);
+      throw pathError(scope, id, `inlinePolicies has a policy named '${POLICY_NAME}', which this role uses. Fix: rename that inline policy.`);
     }
     super(scope, id, {
       ...props,

@@ -14,7 +14,9 @@ import { knowledgeBaseRetrieveStatement } from '../statements/agent';
 import {
   flowAgentStatement,
   flowBucketStatement,
+  flowEncryptionConditions,
   flowEncryptionStatement,
+  FLOW_KEY_ACTIONS,
   flowLambdaStatement,
   flowLexStatement,
   flowModelStatements,
@@ -313,28 +315,35 @@ export class FlowServiceRole extends BedrockServiceRole {
    *
    * @param key the flows' key
    * @param callers the principals that create, update and invoke the flows
+   * @returns the grant to this role and the callers
    */
-  public grantFlowEncryption(key: kms.IKey, callers: iam.IGrantable[] = []): void {
+  public grantFlowEncryption(key: kmsRefs.IKeyRef, callers: iam.IGrantable[] = []): iam.Grant {
     this._checkOpen('grantFlowEncryption');
-    this.flowKeyArns.push(key.keyArn);
-    if (callers.length === 0) return;
-    // No Sid on the callers' and the key's statements: their policies may hold several of them.
-    for (const caller of callers) {
-      caller.grantPrincipal.addToPrincipalPolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns));
-    }
+    const keyArn = key.keyRef.keyArn;
+    this.flowKeyArns.push(keyArn);
+    const options = { actions: FLOW_KEY_ACTIONS, resourceArns: [keyArn], conditions: flowEncryptionConditions(this, this.flowArns) };
+    // The role's own statement (FlowEncryption, in its inline policy) and one per caller, on its identity.
+    const grants = [this, ...callers].map(grantee => iam.Grant.addToPrincipal({ grantee, ...options }));
+    const grant = grants.reduce((all, g) => all.combine(g));
+    if (callers.length === 0) return grant;
     const named = callers.map(c => c.grantPrincipal).filter(p => mayNameInKeyPolicy(p));
     const inline = callers.map(c => c.grantPrincipal).filter(p => !mayNameInKeyPolicy(p));
+    const keyPath = Construct.isConstruct(key) ? key.node.path : keyArn;
     if (inline.length > 0) {
-      Annotations.of(this).addInfo(`${inline.map(p => p.toString()).join(', ')} not named in the key policy of ${key.node.path}: `
+      Annotations.of(this).addInfo(`${inline.map(p => p.toString()).join(', ')} not named in the key policy of ${keyPath}: `
         + 'their permissions are inline and may name the key, so a key-policy statement would make a dependency cycle. The key\'s policy must delegate to IAM (the default).');
     }
-    if (named.length === 0) return;
-    const added = key.addToResourcePolicy(flowEncryptionStatement(this, [key.keyArn], this.flowArns, { principals: named }));
+    if (named.length === 0) return grant;
+    // Only a key of this app (kms.IKey) can have its key policy changed.
+    const added = isKey(key)
+      ? key.addToResourcePolicy(flowEncryptionStatement(this, [keyArn], this.flowArns, { principals: named }))
+      : { statementAdded: false };
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:flowKeyPolicyNotUpdated',
-        `The key ${key.node.path} is imported, so its key policy could not be changed. `
+        `The key ${keyPath} is imported (or an L1 CfnKey), so its key policy could not be changed. `
         + 'Fix: make sure its key policy lets the Flows API callers use it (for example by delegating to IAM policies, as the default key policy does).');
     }
+    return grant;
   }
 
   /**
@@ -427,4 +436,9 @@ export class FlowServiceRole extends BedrockServiceRole {
       ? ['The flow role has no permissions, and an empty inline policy is not valid. Fix: give the permissions of the flow\'s nodes (models, prompts, knowledgeBases, functions, ...).']
       : [];
   }
+}
+
+/** Whether a key reference is a key of aws-cdk-lib whose policy can be added to. */
+function isKey(key: kmsRefs.IKeyRef): key is kms.IKey {
+  return typeof (key as kms.IKey).addToResourcePolicy === 'function';
 }

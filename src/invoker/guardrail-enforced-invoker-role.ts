@@ -22,6 +22,7 @@ import {
 } from '../private/policy-size';
 import { splitStatements } from '../private/policy-split';
 import { reportStatements, rolesArePrecreated } from '../private/precreated-roles';
+import { pathError } from '../util/validation';
 
 /** The name of the inline policy that carries the enforcement. */
 const ENFORCEMENT_POLICY_NAME = 'GuardrailEnforcement';
@@ -91,7 +92,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
       protectApprovedGuardrails: props.protectApprovedGuardrails,
     });
     if (props.inlinePolicies?.[ENFORCEMENT_POLICY_NAME] !== undefined) {
-      throw new Error(`${scope.node.path}/${id}: inlinePolicies has a policy named '${ENFORCEMENT_POLICY_NAME}', which this role uses for the guardrail enforcement. Fix: rename that inline policy.`);
+      throw pathError(scope, id, `inlinePolicies has a policy named '${ENFORCEMENT_POLICY_NAME}', which this role uses for the guardrail enforcement. Fix: rename that inline policy.`);
     }
     const precreated = rolesArePrecreated(scope);
     super(scope, id, {

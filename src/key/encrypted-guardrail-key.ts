@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { mayNameInKeyPolicy } from '../private/inline-roles';
 import { grantForBedrock, GUARDRAIL_CREATOR_GRANT_ACTIONS, guardrailKeyActions, guardrailKeyPolicyStatements } from '../statements/guardrail-key';
+import { constructError, pathError } from '../util/validation';
 
 /**
  * Properties of an EncryptedGuardrailKey.
@@ -38,12 +39,11 @@ export class EncryptedGuardrailKey extends kms.Key {
   private readonly customPolicy: boolean;
 
   constructor(scope: Construct, id: string, props: EncryptedGuardrailKeyProps = {}) {
-    const path = `${scope.node.path}/${id}`;
     if (props.keySpec !== undefined && props.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT) {
-      throw new Error(`${path}: keySpec ${props.keySpec} is not a symmetric encryption key, and guardrails can only be encrypted with one. Fix: omit keySpec (SYMMETRIC_DEFAULT).`);
+      throw pathError(scope, id, `keySpec ${props.keySpec} is not a symmetric encryption key, and guardrails can only be encrypted with one. Fix: omit keySpec (SYMMETRIC_DEFAULT).`);
     }
     if (props.keyUsage !== undefined && props.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
-      throw new Error(`${path}: keyUsage ${props.keyUsage} cannot encrypt a guardrail. Fix: omit keyUsage (ENCRYPT_DECRYPT).`);
+      throw pathError(scope, id, `keyUsage ${props.keyUsage} cannot encrypt a guardrail. Fix: omit keyUsage (ENCRYPT_DECRYPT).`);
     }
     super(scope, id, {
       description: 'Encrypts Amazon Bedrock guardrails',
@@ -86,7 +86,7 @@ export class EncryptedGuardrailKey extends kms.Key {
     if (!mayNameInKeyPolicy(principal)) {
       // The role's inline policy names this key; naming the role in the key policy would be a cycle.
       if (this.customPolicy) {
-        throw new Error(`${this.node.path}: ${principal.toString()} keeps its permissions inline, so naming it in this key's custom policy would make a dependency cycle. `
+        throw constructError(this, `${principal.toString()} keeps its permissions inline, so naming it in this key's custom policy would make a dependency cycle. `
           + 'Fix: give the key a policy that delegates to IAM (the default), or grant a principal whose permissions are not inline.');
       }
       Annotations.of(this).addInfo(`${principal.toString()} is not named in the key policy: its permissions are inline and name this key, so a key-policy statement would make a dependency cycle. `

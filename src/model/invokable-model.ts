@@ -142,11 +142,20 @@ export class InvokableModel {
    * @param profileArn `arn:aws:bedrock:REGION:ACCOUNT:application-inference-profile/ID`
    * @param copiedFrom the foundation model or system inference profile the application profile tracks
    */
-  public static applicationInferenceProfile(profileArn: string, copiedFrom: InvokableModel): InvokableModel {
-    const factory = 'InvokableModel.applicationInferenceProfile';
+  public static fromApplicationInferenceProfileArn(profileArn: string, copiedFrom: InvokableModel): InvokableModel {
+    const factory = 'InvokableModel.fromApplicationInferenceProfileArn';
     const parsed = checkBedrockArn(factory, profileArn, 'application-inference-profile', /^[a-z0-9]+$/,
       'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abcd1234efgh');
     return InvokableModel.appProfile(factory, profileArn, parsed?.region, copiedFrom);
+  }
+
+  /**
+   * An application inference profile by ARN.
+   *
+   * @deprecated use `fromApplicationInferenceProfileArn`, named like the other `from*` factories
+   */
+  public static applicationInferenceProfile(profileArn: string, copiedFrom: InvokableModel): InvokableModel {
+    return InvokableModel.fromApplicationInferenceProfileArn(profileArn, copiedFrom);
   }
 
   /**

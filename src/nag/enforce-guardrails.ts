@@ -20,6 +20,7 @@ import { PolicyView } from '../private/policy-view';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
+import { factoryError } from '../util/validation';
 
 /**
  * Properties of the EnforceGuardrails aspect.
@@ -61,7 +62,7 @@ export class EnforceGuardrails implements IAspect {
 
   constructor(props: EnforceGuardrailsProps) {
     if (props.guardrails.length === 0) {
-      throw new Error('EnforceGuardrails: guardrails is empty, so no request could carry an approved guardrail. Fix: pass at least one EnforcedGuardrail.');
+      throw factoryError('EnforceGuardrails', 'guardrails is empty, so no request could carry an approved guardrail. Fix: pass at least one EnforcedGuardrail.');
     }
     checkInferencePaths('EnforceGuardrails', props.allowUnguardedPaths);
     this.props = props;

@@ -1,7 +1,7 @@
 import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { INFERENCE_PATHS, InferencePath } from '../model/inference-path';
-import { constructError } from '../util/validation';
+import { constructError, factoryError } from '../util/validation';
 
 /** The options every guardrail enforcement shares (invoker role, enforcement policy, aspect). */
 export interface EnforcementOptionValues {
@@ -14,7 +14,7 @@ export function checkInferencePaths(scope: IConstruct | string, paths: Inference
   for (const path of paths ?? []) {
     if (!INFERENCE_PATHS.some(p => p.path === path)) {
       const message = `allowUnguardedPaths has '${path}', which is not an InferencePath. Fix: use the InferencePath enum, one of ${INFERENCE_PATHS.map(p => p.path).join(', ')}.`;
-      throw typeof scope === 'string' ? new Error(`${scope}: ${message}`) : constructError(scope, message);
+      throw typeof scope === 'string' ? factoryError(scope, message) : constructError(scope, message);
     }
   }
 }

@@ -117,17 +117,25 @@ export function flowEncryptionStatement(
   flowArns: string[],
   options: { readonly sid?: string; readonly principals?: iam.IPrincipal[] } = {},
 ): iam.PolicyStatement {
-  const stack = Stack.of(scope);
   const principals = options.principals;
   return new iam.PolicyStatement({
     sid: options.sid,
     effect: iam.Effect.ALLOW,
     principals,
-    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    actions: FLOW_KEY_ACTIONS,
     resources: principals ? ['*'] : unique(keyArns),
-    conditions: {
-      StringEquals: { 'kms:ViaService': `bedrock.${stack.region}.${stack.urlSuffix}` },
-      StringLike: { 'kms:EncryptionContext:aws:bedrock-flows:arn': flowArns.length === 1 ? flowArns[0] : flowArns },
-    },
+    conditions: flowEncryptionConditions(scope, flowArns),
   });
+}
+
+/** The key actions of [FENC]. */
+export const FLOW_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+/** The conditions of [FENC]: through Amazon Bedrock in the stack's Region, for the flows' encryption context. */
+export function flowEncryptionConditions(scope: IConstruct, flowArns: string[]): { [operator: string]: { [key: string]: string | string[] } } {
+  const stack = Stack.of(scope);
+  return {
+    StringEquals: { 'kms:ViaService': `bedrock.${stack.region}.${stack.urlSuffix}` },
+    StringLike: { 'kms:EncryptionContext:aws:bedrock-flows:arn': flowArns.length === 1 ? flowArns[0] : flowArns },
+  };
 }

@@ -1,5 +1,6 @@
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { EncryptedGuardrailKey, GuardrailAdministratorRole, GuardrailAdministratorRoleProps, GuardrailProfile } from '../../src';
 import { DeployEnv, DEFAULT_ENV, resolveCfn } from '../sim/cfn';
@@ -40,6 +41,20 @@ describe('management without tag rules', () => {
       expect(await decide(policies, change(action, G1.replace('us-east-1', 'eu-west-1')))).toBe('ImplicitlyDenied');
     }
     expect(await decide(policies, { action: 'bedrock:TagResource', resource: G1 })).toBe('ImplicitlyDenied');
+  });
+
+  test('scoped to guardrail resources (IGuardrailRef), with ARNs', async () => {
+    const { policies } = synthAdmin({ guardrailArns: [G1] }, { ...DEFAULT_ENV, refs: { Guardrail: G2 } }, stack => ({
+      guardrails: [new CfnGuardrail(stack, 'Guardrail', {
+        name: 'g',
+        blockedInputMessaging: 'no',
+        blockedOutputsMessaging: 'no',
+        contentPolicyConfig: { filtersConfig: [{ type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' }] },
+      })],
+    }));
+    expect(await decide(policies, change('bedrock:UpdateGuardrail', G1))).toBe('Allowed');
+    expect(await decide(policies, change('bedrock:UpdateGuardrail', G2))).toBe('Allowed');
+    expect(await decide(policies, change('bedrock:UpdateGuardrail', `arn:aws:bedrock:us-east-1:${ACCOUNT}:guardrail/zzz999`))).toBe('ImplicitlyDenied');
   });
 
   test('scoped to the given guardrails', async () => {
@@ -196,7 +211,8 @@ describe('bad input', () => {
     ['a reserved tag key', { requiredTags: { 'aws:team': ['a'] } }, /uses the reserved prefix 'aws:'/],
     ['a malformed tag key', { requiredTags: { 'team*': ['a'] } }, /'team\*' in requiredTags is not a tag key/],
     ['a malformed guardrail ARN', { guardrailArns: ['arn:aws:bedrock:us-east-1:111122223333:guardrail/G-HR'] }, /Test\/Admin: '.*' is not a guardrail ARN. Fix:/],
-    ['an empty guardrail list', { guardrailArns: [] }, /guardrailArns is empty/],
+    ['an empty guardrail list', { guardrailArns: [] }, /guardrailArns and guardrails are empty/],
+    ['an empty list of guardrail resources', { guardrails: [] }, /guardrailArns and guardrails are empty/],
     ['read-only with tag rules', { readOnly: true, requiredTags: { team: ['a'] } }, /readOnly grants only GetGuardrail and ListGuardrails/],
     ['allowTaggingUntaggedGuardrails without tag rules', { allowTaggingUntaggedGuardrails: true }, /Test\/Admin: allowTaggingUntaggedGuardrails only lifts a Deny that requiredTags adds.*Fix:/],
   ])('%s', (_label, props, message) => {

@@ -214,7 +214,7 @@ describe('flow encryption with a customer managed key', () => {
     const role = new FlowServiceRole(stack, 'FlowRole', basic());
     role.grantFlowEncryption(kms.Key.fromKeyArn(stack, 'K', KEY_ARN), [new iam.Role(stack, 'Builder', { assumedBy: new iam.AccountRootPrincipal() })]);
     Template.fromStack(stack);
-    Annotations.fromStack(stack).hasWarning('/Test/FlowRole', Match.stringLikeRegexp('is imported, so its key policy could not be changed'));
+    Annotations.fromStack(stack).hasWarning('/Test/FlowRole', Match.stringLikeRegexp('is imported \\(or an L1 CfnKey\\), so its key policy could not be changed'));
   });
 });
 
@@ -276,4 +276,18 @@ describe('bad input', () => {
     new FlowServiceRole(stack, 'R');
     expect(() => Template.fromStack(stack)).toThrow(/The flow role has no permissions/);
   });
+});
+
+test('grantFlowEncryption returns the grant and takes any key reference (an L1 CfnKey too)', () => {
+  const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });
+  const role = new FlowServiceRole(stack, 'FlowRole', { models: [InvokableModel.foundationModel(HAIKU)] });
+  const key = new kms.CfnKey(stack, 'L1Key', { keyPolicy: { Version: '2012-10-17', Statement: [] } });
+  const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+  const grant = role.grantFlowEncryption(key, [caller]);
+  expect(grant.success).toBe(true);
+  expect(grant.principalStatements.length).toBeGreaterThanOrEqual(2);
+  const json = Template.fromStack(stack).toJSON();
+  const callerPolicy = JSON.stringify(json.Resources[Object.keys(json.Resources).find(id => id.startsWith('CallerDefaultPolicy'))!]);
+  expect(callerPolicy).toContain('kms:EncryptionContext:aws:bedrock-flows:arn');
+  Annotations.fromStack(stack).hasWarning('/Test/FlowRole', Match.stringLikeRegexp('is imported \\(or an L1 CfnKey\\), so its key policy could not be changed'));
 });

@@ -184,7 +184,7 @@ describe('inference profiles', () => {
   test('application inference profile copied from a cross-Region profile', async () => {
     const app = `arn:aws:bedrock:${REGION}:${ACCOUNT}:application-inference-profile/abcd1234efgh`;
     const { policies } = synthInvoker({
-      models: [InvokableModel.applicationInferenceProfile(app, InvokableModel.crossRegionInferenceProfile(PROFILE, US))],
+      models: [InvokableModel.fromApplicationInferenceProfileArn(app, InvokableModel.crossRegionInferenceProfile(PROFILE, US))],
     });
     await expectAllowed(policies, invoke(app, `${G1}:1`));
     await expectAllowed(policies, invoke(fm(HAIKU, 'us-west-2'), `${G1}:1`, { 'bedrock:InferenceProfileArn': app }));

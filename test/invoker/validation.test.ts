@@ -250,13 +250,14 @@ describe('InvokableModel', () => {
     ['provisionedModel', (a: string) => InvokableModel.provisionedModel(a), 'arn:aws:bedrock:us-east-1:111122223333:custom-model/abc'],
     ['importedModel', (a: string) => InvokableModel.importedModel(a), 'arn:aws:bedrock:us-east-1::imported-model/abc'],
     ['customModel', (a: string) => InvokableModel.customModel(a), 'arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc'],
-    ['applicationInferenceProfile', (a: string) => InvokableModel.applicationInferenceProfile(a, InvokableModel.foundationModel(HAIKU)), 'arn:aws:bedrock:us-east-1:111122223333:inference-profile/abc'],
+    ['fromApplicationInferenceProfileArn', (a: string) => InvokableModel.fromApplicationInferenceProfileArn(a, InvokableModel.foundationModel(HAIKU)), 'arn:aws:bedrock:us-east-1:111122223333:inference-profile/abc'],
   ])('%s refuses an ARN of another type', (name, factory, arn) => {
     expect(() => factory(arn)).toThrow(new RegExp(`InvokableModel.${name}: .* is not a .* ARN`));
   });
 
   test('an application inference profile must be copied from a model or system profile', () => {
     const app = 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123';
+    // The deprecated alias of fromApplicationInferenceProfileArn still works.
     expect(() => InvokableModel.applicationInferenceProfile(app, InvokableModel.provisionedModel('arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc')))
       .toThrow(/is copied from a foundation model or a system inference profile/);
   });
