@@ -103,3 +103,15 @@ test('an ID from another stack (an exported value) is accepted', () => {
   new AgentExecutionRole(stack, 'Role', { models: [model()], agentIds: [agent.attrAgentId] });
   expect(() => app.synth()).not.toThrow();
 });
+
+test('the library\'s marks use Symbol.for, so a second copy of the library in the same app sees them', () => {
+  const stack = new Stack(new App(), 'Test', { env: ENV });
+  const role = new AgentExecutionRole(stack, 'Role', { models: [model()] });
+  expect((role as any)[Symbol.for('cdk-bedrock-guardrail-iam.inlinePermissions')]).toBe(true);
+  const invoker = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    guardrails: [EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123', GuardrailVersion.numbered(1))],
+    models: [model()],
+  });
+  expect((invoker as any)[Symbol.for('cdk-bedrock-guardrail-iam.enforcedPrincipal')]).toEqual({ allowedPaths: [] });
+});

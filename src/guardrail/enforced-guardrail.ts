@@ -6,7 +6,7 @@ import { GuardrailProfile } from './guardrail-profile';
 import { GuardrailConditionValues, GuardrailVersion } from './guardrail-version';
 import { checkGuardrailArn, constructError, factoryError, parseArn, readTokenArn } from '../util/validation';
 
-/** Guardrail IDs are lowercase letters and digits only (§1.4 of the reference). */
+/** Guardrail IDs are lowercase letters and digits only (the ARN formats of the Service Authorization Reference). */
 const GUARDRAIL_ID = /^[a-z0-9]+$/;
 const EXAMPLE_ARN = 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456';
 

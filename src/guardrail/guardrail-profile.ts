@@ -10,9 +10,10 @@ const PROFILE_ID = /^[a-z0-9-]+\.guardrail\.v[0-9:]+$/;
  * with `crossRegionConfig`.
  *
  * A role that applies a guardrail with a profile needs `bedrock:ApplyGuardrail` on the profile in the
- * source Region and in every destination Region, all in the caller's own account (§7 of the reference).
- * The destination Regions depend on the profile and on the source Region; see "Supported Regions for
- * cross-Region guardrail inference" in the Amazon Bedrock user guide.
+ * source Region and in every destination Region, all in the caller's own account
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrail-profiles-permissions.html). The destination
+ * Regions depend on the profile and on the source Region
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-cross-region-support.html).
  */
 export class GuardrailProfile {
   /**

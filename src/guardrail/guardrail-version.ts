@@ -1,12 +1,14 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
 import { factoryError } from '../util/validation';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /** A numbered guardrail version: 1 to 99999999 (GuardrailVersion pattern `[1-9][0-9]{0,7}`). */
 const NUMBERED_VERSION = /^[1-9][0-9]{0,7}$/;
 const MAX_VERSION = 99999999;
 
 /**
- * The values of `bedrock:GuardrailIdentifier` that a version admits (§6.2, §6.3 of the reference).
+ * The values of `bedrock:GuardrailIdentifier` that a version admits (guardrails-permissions-id).
  * @internal
  */
 export interface GuardrailConditionValues {

@@ -8,6 +8,8 @@ import { PrincipalResource } from '../private/principal-names';
 export { isPrincipalResource } from '../private/principal-names';
 import { allows, asArray, asText, coversAction, isKnown, PolicyJson, Statement, wildcardMatch } from '../util/policy-json';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 
 /**
  * Reading IAM policies out of a synthesized construct tree, for the cdk-nag rules and the enforcement
@@ -56,7 +58,7 @@ export function guardrailConditions(statement: Statement): Array<[string, any[]]
 }
 
 /**
- * The enforcement Deny of the docs, hardened (§6.4, §6.7): denies both inference actions on every invokable
+ * The enforcement Deny of the docs, hardened (guardrails-permissions-id; on every resource by design): denies both inference actions on every invokable
  * resource when `bedrock:GuardrailIdentifier` is not an approved value (a negated operator).
  */
 export function isEnforcementDeny(statement: Statement): boolean {

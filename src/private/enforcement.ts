@@ -17,6 +17,8 @@ import {
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
 import { constructError } from '../util/validation';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /** What an enforcement denies besides inference without an approved guardrail. */
 export interface EnforcementOptions {
   /** Inference paths left open (each is a warning). */
@@ -27,7 +29,7 @@ export interface EnforcementOptions {
 
 /**
  * The guardrail enforcement of one principal or policy: the approved guardrails, the granted models, and
- * the policy document built from them (§2 of the reference). Shared by GuardrailEnforcedInvokerRole and
+ * the policy document built from them (guardrails-permissions-id). Shared by GuardrailEnforcedInvokerRole and
  * GuardrailEnforcementPolicy, so both emit the same statements from the same code.
  */
 export class GuardrailEnforcement {

@@ -1,17 +1,18 @@
 import { Construct, IConstruct } from 'constructs';
 
 /**
- * Roles of this library that hold all their permissions inline (in the role resource itself). A key policy
- * that names such a role while the role's inline policy names the key would be a dependency cycle.
+ * Marks roles of this library that hold all their permissions inline (in the role resource itself). A key
+ * policy that names such a role while the role's inline policy names the key would be a dependency cycle.
+ * `Symbol.for`, so that two copies of the library in one app see each other's roles.
  */
-const inlineRoles = new WeakSet<IConstruct>();
+const INLINE_PERMISSIONS = Symbol.for('cdk-bedrock-guardrail-iam.inlinePermissions');
 
 export function markInlinePermissions(role: IConstruct) {
-  inlineRoles.add(role);
+  Object.defineProperty(role, INLINE_PERMISSIONS, { value: true, enumerable: false });
 }
 
 export function holdsPermissionsInline(construct: IConstruct): boolean {
-  return inlineRoles.has(construct);
+  return (construct as any)[INLINE_PERMISSIONS] === true;
 }
 
 /**

@@ -6,9 +6,11 @@ import { PrincipalResource } from './principal-names';
 import { InferencePath } from '../model/inference-path';
 import { allows, asArray, PolicyJson } from '../util/policy-json';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /**
  * APIs that call InvokeModel on the caller's behalf, partly without a guardrail: a principal with
- * `bedrock:GuardrailIdentifier` enforcement gets AccessDenied from them (§6.6, limitation L1).
+ * `bedrock:GuardrailIdentifier` enforcement gets AccessDenied from them (guardrails-permissions-id, Limitations).
  */
 const LIMITED_ACTIONS = ['bedrock:InvokeAgent', 'bedrock:RetrieveAndGenerate'];
 

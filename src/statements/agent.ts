@@ -6,12 +6,14 @@ import { INFERENCE_ACTIONS, modelInvocationStatements } from './inference';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /**
- * The agent role's model statements ([AP] AgentModelInvocationPermissions and the optional Provisioned
+ * The agent role's model statements (agents-permissions AgentModelInvocationPermissions and the optional Provisioned
  * Throughput statement): `bedrock:InvokeModel` on foundation, custom and imported models; for Provisioned
- * Throughput also `GetProvisionedModelThroughput`; for inference profiles the actions of the [AP]
+ * Throughput also `GetProvisionedModelThroughput`; for inference profiles the actions of the agents-permissions
  * "Important" box (`InvokeModelWithResponseStream`, `GetInferenceProfile`) on the profile, the models it
- * routes to only through it (§8), and `GetFoundationModel` on those models.
+ * routes to only through it (inference-profiles-prereq), and `GetFoundationModel` on those models.
  */
 export function agentModelStatements(models: ModelGrant[]): iam.PolicyStatement[] {
   const statements = modelInvocationStatements(models, {
@@ -47,7 +49,7 @@ export function objectArn(scope: IConstruct, location: s3.Location): string {
   return `arn:${Stack.of(scope).partition}:s3:::${location.bucketName}/${location.objectKey}`;
 }
 
-/** [AP] AgentActionGroupS3: `s3:GetObject` on exactly the schema objects, in buckets of this account. */
+/** agents-permissions AgentActionGroupS3: `s3:GetObject` on exactly the schema objects, in buckets of this account. */
 export function actionGroupSchemaStatement(scope: IConstruct, objectArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'AgentActionGroupS3',
@@ -58,7 +60,7 @@ export function actionGroupSchemaStatement(scope: IConstruct, objectArns: string
   });
 }
 
-/** [AP] AgentKnowledgeBaseQuery: `bedrock:Retrieve` on the knowledge bases. */
+/** agents-permissions AgentKnowledgeBaseQuery: `bedrock:Retrieve` on the knowledge bases. */
 export function knowledgeBaseRetrieveStatement(sid: string, knowledgeBaseArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
@@ -70,7 +72,7 @@ export function knowledgeBaseRetrieveStatement(sid: string, knowledgeBaseArns: s
 
 /**
  * `bedrock:RetrieveAndGenerate` has no resource type in the Service Authorization Reference, so only
- * `Resource: "*"` grants it; the docs' knowledge-base-scoped grant of it allows nothing (§1.2, errata 004-5).
+ * `Resource: "*"` grants it; the docs' knowledge-base-scoped grant of it allows nothing (Service Authorization Reference).
  */
 export function retrieveAndGenerateStatement(): iam.PolicyStatement {
   return new iam.PolicyStatement({
@@ -82,7 +84,7 @@ export function retrieveAndGenerateStatement(): iam.PolicyStatement {
 }
 
 /**
- * [AP] Agent3PKnowledgeBase, corrected (errata 004-3): the action has no resource type, so `*`, and the
+ * agents-permissions Agent3PKnowledgeBase, corrected: the action has no resource type, so `*`, and the
  * condition key holds the Secrets Manager ARN of the third-party credentials, not a KMS key ARN.
  */
 export function thirdPartyKnowledgeBaseStatement(secretArns: string[]): iam.PolicyStatement {
@@ -97,7 +99,7 @@ export function thirdPartyKnowledgeBaseStatement(secretArns: string[]): iam.Poli
 }
 
 /**
- * [AP]/[AAR]: an agent whose guardrail uses a cross-Region guardrail profile also needs
+ * agents-permissions and guardrail-automated-reasoning-agent-permissions: an agent whose guardrail uses a cross-Region guardrail profile also needs
  * `bedrock:GetGuardrail` on the guardrail.
  */
 export function agentGetGuardrailStatement(guardrailArns: string[]): iam.PolicyStatement {
@@ -109,7 +111,7 @@ export function agentGetGuardrailStatement(guardrailArns: string[]): iam.PolicyS
   });
 }
 
-/** [AP] multi-agent collaboration (supervisor): `GetAgentAlias` and `InvokeAgent` on collaborator aliases. */
+/** agents-permissions multi-agent collaboration (supervisor): `GetAgentAlias` and `InvokeAgent` on collaborator aliases. */
 export function collaboratorStatement(aliasArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'AgentMultiAgentCollaboration',
@@ -120,7 +122,7 @@ export function collaboratorStatement(aliasArns: string[]): iam.PolicyStatement 
 }
 
 /**
- * [ACMK]/[AENC] EncryptDecryptAgents: `kms:GenerateDataKey` and `kms:Decrypt` on the agent's key, only for
+ * cmk-agent-resources and encryption-agents EncryptDecryptAgents: `kms:GenerateDataKey` and `kms:Decrypt` on the agent's key, only for
  * the agents' encryption context (`kms:EncryptionContext:aws:bedrock:arn`).
  */
 export function agentKeyStatement(keyArn: string, agentArns: string[]): iam.PolicyStatement {

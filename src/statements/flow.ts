@@ -5,11 +5,13 @@ import { modelInvocationStatements } from './inference';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /**
- * The Flows role's model statements ([FP] InvokeModel, InvokeProvisionedThroughput, InvokeCustomModel):
+ * The Flows role's model statements (flows-permissions InvokeModel, InvokeProvisionedThroughput, InvokeCustomModel):
  * `bedrock:InvokeModel`, plus `GetProvisionedModelThroughput` on Provisioned Throughput and
- * `GetCustomModel` on custom model ARNs; inference profiles get `GetInferenceProfile` ([INF]) and their
- * models in every destination Region, only through the profile (§8).
+ * `GetCustomModel` on custom model ARNs; inference profiles get `GetInferenceProfile` (inference-prereq) and their
+ * models in every destination Region, only through the profile (inference-profiles-prereq).
  */
 export function flowModelStatements(models: ModelGrant[]): iam.PolicyStatement[] {
   return modelInvocationStatements(models, {
@@ -36,7 +38,7 @@ export function flowModelStatements(models: ModelGrant[]): iam.PolicyStatement[]
 }
 
 /**
- * [FP] UsePromptFromPromptManagement: `bedrock:RenderPrompt` (flows created after 2024-11-22), and
+ * flows-permissions UsePromptFromPromptManagement: `bedrock:RenderPrompt` (flows created after 2024-11-22), and
  * `bedrock:GetPrompt` for older flows, on each prompt and its versions (`prompt/ID:N`).
  */
 export function promptStatement(promptArns: string[], legacyGetPrompt: boolean): iam.PolicyStatement {
@@ -48,7 +50,7 @@ export function promptStatement(promptArns: string[], legacyGetPrompt: boolean):
   });
 }
 
-/** [FP] InvokeAgent: `bedrock:InvokeAgent` on agent aliases. */
+/** flows-permissions InvokeAgent: `bedrock:InvokeAgent` on agent aliases. */
 export function flowAgentStatement(aliasArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'InvokeAgent',
@@ -59,7 +61,7 @@ export function flowAgentStatement(aliasArns: string[]): iam.PolicyStatement {
 }
 
 /**
- * [FP] AccessS3Bucket (S3 retrieval node, `s3:GetObject`) and WriteToS3Bucket (S3 storage node,
+ * flows-permissions AccessS3Bucket (S3 retrieval node, `s3:GetObject`) and WriteToS3Bucket (S3 storage node,
  * `s3:PutObject`), on objects under the given prefixes, in buckets of this account. The doc's bucket ARN
  * itself is left out: these actions authorize objects only.
  */
@@ -73,7 +75,7 @@ export function flowBucketStatement(scope: IConstruct, sid: string, action: stri
   });
 }
 
-/** [FP] LambdaPermissions: the Flows role invokes Lambda nodes (flows created after 2024-11-22). */
+/** flows-permissions LambdaPermissions: the Flows role invokes Lambda nodes (flows created after 2024-11-22). */
 export function flowLambdaStatement(functionArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'LambdaPermissions',
@@ -83,7 +85,7 @@ export function flowLambdaStatement(functionArns: string[]): iam.PolicyStatement
   });
 }
 
-/** [FP] AmazonLexPermissions: the Flows role calls Lex nodes (flows created after 2024-11-22). */
+/** flows-permissions AmazonLexPermissions: the Flows role calls Lex nodes (flows created after 2024-11-22). */
 export function flowLexStatement(botAliasArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'AmazonLexPermissions',
@@ -93,7 +95,7 @@ export function flowLexStatement(botAliasArns: string[]): iam.PolicyStatement {
   });
 }
 
-/** [FP] KMSPermissions: encrypted resources the flow uses, keys of this account. */
+/** flows-permissions KMSPermissions: encrypted resources the flow uses, keys of this account. */
 export function flowResourceKeyStatement(scope: IConstruct, keyArns: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'KMSPermissions',
@@ -105,7 +107,7 @@ export function flowResourceKeyStatement(scope: IConstruct, keyArns: string[]): 
 }
 
 /**
- * [FENC]: a flow encrypted with a customer managed key. `kms:GenerateDataKey` and `kms:Decrypt` only through
+ * encryption-flows: a flow encrypted with a customer managed key. `kms:GenerateDataKey` and `kms:Decrypt` only through
  * Amazon Bedrock in the stack's Region (`kms:ViaService`) and only for the flows' encryption context
  * (`kms:EncryptionContext:aws:bedrock-flows:arn`, not the seed's `kms:EncryptionContext`). Used on the
  * identity of the Flows API callers and of the Flows role (for executions), and in the key policy for the
@@ -128,10 +130,10 @@ export function flowEncryptionStatement(
   });
 }
 
-/** The key actions of [FENC]. */
+/** The key actions of encryption-flows. */
 export const FLOW_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 
-/** The conditions of [FENC]: through Amazon Bedrock in the stack's Region, for the flows' encryption context. */
+/** The conditions of encryption-flows: through Amazon Bedrock in the stack's Region, for the flows' encryption context. */
 export function flowEncryptionConditions(scope: IConstruct, flowArns: string[]): { [operator: string]: { [key: string]: string | string[] } } {
   const stack = Stack.of(scope);
   return {

@@ -1,5 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /** Actions that change one existing guardrail; they carry no request tags, so tag rules use aws:ResourceTag. */
 export const GUARDRAIL_CHANGE_ACTIONS = ['bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail', 'bedrock:CreateGuardrailVersion'];
 
@@ -14,12 +16,12 @@ function tagConditions(operator: string, prefix: string, requiredTags: { [key: s
 }
 
 /**
- * The guardrail management statements of [GP] (Create, CreateVersion, Delete, Get, List, Update), with the
- * tighter scoping the Service Authorization Reference allows (§5): `ListGuardrails` on `*` (a list),
+ * The guardrail management statements of guardrails-permissions (Create, CreateVersion, Delete, Get, List, Update), with the
+ * tighter scoping the Service Authorization Reference allows (guardrails-permissions-kms): `ListGuardrails` on `*` (a list),
  * `CreateGuardrail` on `*` (no required resource type) and only with the required request tags,
  * `GetGuardrail` and the change actions on the guardrails, the change actions only on guardrails that carry
  * the required tags (`aws:ResourceTag`: Update and Delete carry no request tags), and `TagResource` when
- * tags are used. Guardrail profiles (§7, [GPP]) are allowed for Create and Update without tag conditions:
+ * tags are used. Guardrail profiles (guardrail-profiles-permissions) are allowed for Create and Update without tag conditions:
  * they are system resources and carry no tags.
  */
 export function guardrailAdminStatements(options: {
@@ -50,7 +52,7 @@ export function guardrailAdminStatements(options: {
     }));
   }
   if (options.allowTagging) {
-    // CreateGuardrail with tags also needs TagResource ([GP]); a tag call that sets a required key must
+    // CreateGuardrail with tags also needs TagResource (guardrails-permissions); a tag call that sets a required key must
     // keep an allowed value. IfExists lets calls that do not touch a required key through.
     statements.push(new iam.PolicyStatement({
       sid: 'TagGuardrails',

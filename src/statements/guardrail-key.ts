@@ -2,8 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /**
- * [GKMS] The key actions of guardrail creators (PermissionsForGuardrailsCreators in the key policy,
+ * guardrails-permissions-kms The key actions of guardrail creators (PermissionsForGuardrailsCreators in the key policy,
  * AllowRoleToCreateAndManageGuardrails on the identity) and of guardrail users
  * (PermissionsForGuardrailsUsers, AllowRoleToUseEncryptedGuardrailDuringInference): `kms:Decrypt` only.
  *

@@ -2,9 +2,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { BoundGuardrail } from '../guardrail/enforced-guardrail';
 import { unique } from '../util/policy-json';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /**
  * `bedrock:ApplyGuardrail` on each guardrail's bare ARN (no version: there is no guardrail-version
- * resource type), plus its guardrail-profile ARNs in the source and every destination Region (§2, §6.8, §7).
+ * resource type), plus its guardrail-profile ARNs in the source and every destination Region (guardrails-permissions-id, guardrail-profiles-permissions).
  * The docs pair it with every guardrail-enforced inference Allow.
  */
 export function applyGuardrailStatement(guardrails: BoundGuardrail[], sid = 'ApplyGuardrail'): iam.PolicyStatement {
@@ -18,7 +20,7 @@ export function applyGuardrailStatement(guardrails: BoundGuardrail[], sid = 'App
 
 /**
  * `kms:Decrypt`, and only that, on the keys of encrypted guardrails: the identity statement for guardrail
- * users in "(Optional) Create a customer managed key for your guardrail" (§5).
+ * users in "(Optional) Create a customer managed key for your guardrail" (guardrails-permissions-kms).
  */
 export function guardrailKeyDecryptStatement(guardrails: BoundGuardrail[]): iam.PolicyStatement | undefined {
   const keys = unique(guardrails.flatMap(g => (g.keyArn === undefined ? [] : [g.keyArn])));

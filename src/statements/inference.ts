@@ -3,13 +3,15 @@ import { BoundGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
 
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
 /**
  * The two IAM actions behind the InvokeModel, InvokeModelWithResponseStream, Converse and ConverseStream
- * APIs (§1.1 of the reference). There is no `bedrock:Converse*` action, and no invoke action that names a guardrail.
+ * APIs (Service Authorization Reference, Amazon Bedrock). There is no `bedrock:Converse*` action, and no invoke action that names a guardrail.
  */
 export const INFERENCE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
 
-/** The condition key that carries the request's guardrail and version (§6.2). */
+/** The condition key that carries the request's guardrail and version (guardrails-permissions-id). */
 export const GUARDRAIL_IDENTIFIER = 'bedrock:GuardrailIdentifier';
 
 /** A pair of conditions: the positive one for the Allow and its negation for the Deny. */
@@ -20,7 +22,7 @@ export interface GuardrailConditions {
 
 /**
  * The `bedrock:GuardrailIdentifier` conditions that admit exactly the approved guardrails and versions
- * (§6.3, "Operator patterns").
+ * (guardrails-permissions-id, Examples 1 to 5).
  *
  * Exact values only (numbered versions, DRAFT, doc Examples 1, 2 and 5): StringEquals / StringNotEquals.
  * Any wildcard (`ARN:*` for ANY_NUMBERED and ANY): StringLike / StringNotLike over every value, where an
@@ -28,7 +30,7 @@ export interface GuardrailConditions {
  * operators are used here because ArnNotLike does not match a value that is not an ARN (a bare guardrail
  * ID), so the Deny would not apply to it, while StringNotLike does (checked by simulation in the tests).
  * An absent key makes the negated condition true, so a request without a guardrail is explicitly denied
- * (§6.5). IfExists operators are never used.
+ * (IAM condition operators: a negated operator on an absent key is true). IfExists operators are never used.
  */
 export function guardrailConditions(guardrails: BoundGuardrail[]): GuardrailConditions {
   const exact = unique(guardrails.flatMap(g => g.conditionValues.exact));
@@ -70,7 +72,7 @@ type Conditions = { [operator: string]: { [key: string]: string | string[] } };
 /**
  * Allow statements for inference on the granted models. Each model's own ARNs go in the statement of its
  * kind; foundation models reached through an inference profile get a statement per profile, scoped with
- * `bedrock:InferenceProfileArn` (§8) so they cannot be called directly.
+ * `bedrock:InferenceProfileArn` (inference-profiles-prereq) so they cannot be called directly.
  */
 export function modelInvocationStatements(models: ModelGrant[], options: ModelInvocationOptions): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
@@ -100,7 +102,7 @@ export function modelInvocationStatements(models: ModelGrant[], options: ModelIn
       resources: modelArns,
       conditions: {
         ...conditions,
-        // The doc's JSON (§8) uses StringLike; the value has no wildcard, so it matches this profile only.
+        // The doc's JSON (inference-profiles-prereq) uses StringLike; the value has no wildcard, so it matches this profile only.
         StringLike: { ...(conditions.StringLike ?? {}), 'bedrock:InferenceProfileArn': profileArn },
       },
     }));
@@ -109,7 +111,7 @@ export function modelInvocationStatements(models: ModelGrant[], options: ModelIn
 }
 
 /**
- * The invoker's Allow statements: inference on the granted models only with an approved guardrail (§2, doc
+ * The invoker's Allow statements: inference on the granted models only with an approved guardrail (guardrails-permissions-id, doc
  * Example 1's first statement), both inference actions on every kind of model.
  */
 export function guardedInferenceStatements(models: ModelGrant[], conditions: GuardrailConditions): iam.PolicyStatement[] {
@@ -122,11 +124,11 @@ export function guardedInferenceStatements(models: ModelGrant[], conditions: Gua
 }
 
 /**
- * The explicit Deny that makes the enforcement hold whatever else the principal is allowed (§6.4).
+ * The explicit Deny that makes the enforcement hold whatever else the principal is allowed (guardrails-permissions-id).
  *
  * It covers every resource (`*`), not only `foundation-model/*` as in the doc's examples: the inference
  * actions also authorize inference profiles, application inference profiles, provisioned, custom and
- * imported models and prompt routers, and a Deny on foundation models alone would leave those open (§6.7).
+ * imported models and prompt routers, and a Deny on foundation models alone would leave those open.
  */
 export function inferenceDenyStatement(conditions: GuardrailConditions): iam.PolicyStatement {
   return new iam.PolicyStatement({
@@ -139,7 +141,7 @@ export function inferenceDenyStatement(conditions: GuardrailConditions): iam.Pol
 }
 
 /**
- * `bedrock:GetInferenceProfile`, listed as required for inference with an inference profile ([INF], §8).
+ * `bedrock:GetInferenceProfile`, listed as required for inference with an inference profile (inference-prereq, inference-profiles-prereq).
  * It carries no guardrail condition: the key is not defined for this action, so a condition on it would
  * never match.
  */

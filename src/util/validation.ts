@@ -68,7 +68,7 @@ const ACCOUNT = /^\d{12}$/;
 
 /**
  * Checks a literal Bedrock ARN of `resourceType` whose resource ID matches `idPattern`
- * (§1.4 of the reference). Tokens pass. Returns the parsed ARN for literals.
+ * (the ARN formats of the Service Authorization Reference). Tokens pass. Returns the parsed ARN for literals.
  */
 export function checkBedrockArn(factory: string, arn: string, resourceType: string, idPattern: RegExp, example: string): ArnParts | undefined {
   if (isToken(arn)) return undefined;

@@ -6,7 +6,7 @@ import { documentsOf } from '../analysis';
 /**
  * Actions that some documents name but IAM does not know. InvokeModel and Converse need
  * `bedrock:InvokeModel`; InvokeModelWithResponseStream and ConverseStream need
- * `bedrock:InvokeModelWithResponseStream` (§1.1 of the reference).
+ * `bedrock:InvokeModelWithResponseStream` (Service Authorization Reference, Amazon Bedrock).
  */
 const NONEXISTENT = ['bedrock:invokemodelwithguardrail', 'bedrock:converse', 'bedrock:conversestream'];
 
