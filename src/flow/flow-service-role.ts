@@ -1,8 +1,8 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as lex from 'aws-cdk-lib/aws-lex';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lex from 'aws-cdk-lib/aws-lex';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs, aws_lex as lexRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
@@ -25,7 +25,12 @@ import {
 } from '../statements/flow';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { BEDROCK_SERVICE } from '../statements/service-role';
+import { lazy } from '../util/policy-json';
 import { constructError } from '../util/validation';
+
+// aws-cdk-lib's Lex module, loaded only for a legacy Lex resource policy.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsLex = lazy(() => require('aws-cdk-lib/aws-lex') as typeof lex);
 
 /** Flows: assumed by Amazon Bedrock for this account's flows (`flow/ID`, IDs of 10 letters and digits). */
 const FLOW_ROLE: ServiceRoleKind = {
@@ -366,7 +371,7 @@ export class FlowServiceRole extends BedrockServiceRole {
    */
   public allowLegacyLexInvocation(botAlias: lexRefs.IBotAliasRef, flow?: bedrockRefs.IFlowRef): lex.CfnResourcePolicy {
     const aliasArn = botAlias.botAliasRef.botAliasArn;
-    return new lex.CfnResourcePolicy(this, `LegacyFlowLex${++this.legacyPermissions}`, {
+    return new (awsLex().CfnResourcePolicy)(this, `LegacyFlowLex${++this.legacyPermissions}`, {
       resourceArn: aliasArn,
       policy: {
         Version: '2012-10-17',

@@ -8,10 +8,17 @@ import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { warnAboutLimitationsOf } from '../private/limitations';
 import { markEnforced } from '../private/markers';
-import { attachBeforeOtherPolicies } from '../private/policy-order';
+import type * as PolicyOrder from '../private/policy-order';
 import { checkManagedPolicyQuota } from '../private/policy-size';
-import { PolicyView } from '../private/policy-view';
+import type * as PolicyViewModule from '../private/policy-view';
 import { ownerOf, PrincipalKind, StackPrincipals } from '../private/principal-names';
+import { lazy } from '../util/policy-json';
+
+// Needed only at synth (the ordering aspect, the warnings).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const policyOrder = lazy(() => require('../private/policy-order') as typeof PolicyOrder);
+const policyView = lazy(() => require('../private/policy-view') as typeof PolicyViewModule);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Properties of a GuardrailEnforcementPolicy.
@@ -114,7 +121,7 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
     props.roles?.forEach(r => this.attachToRole(r));
     props.users?.forEach(u => this.attachToUser(u));
     props.groups?.forEach(g => this.attachToGroup(g));
-    attachBeforeOtherPolicies(this.node.defaultChild as CfnResource,
+    policyOrder().attachBeforeOtherPolicies(this.node.defaultChild as CfnResource,
       () => ({ roles: this.roleNames, users: this.userNames, groups: this.groupNames }));
     this.node.addValidation({ validate: () => this.warnAboutLimitations() });
     this.node.addValidation({
@@ -177,7 +184,7 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
    */
   private warnAboutLimitations(): string[] {
     const stack = Stack.of(this);
-    const principals = PolicyView.of(stack).principals;
+    const principals = policyView().PolicyView.of(stack).principals;
     const names: Array<[PrincipalKind, string[]]> = [['role', this.roleNames], ['user', this.userNames], ['group', this.groupNames]];
     for (const [kind, list] of names) {
       for (const name of list) {

@@ -75,6 +75,11 @@ export function isEnforcementDeny(statement: Statement): boolean {
   return conditions.length > 0 && conditions.every(([operator]) => isNegated(operator));
 }
 
+/** A new view of the policies of a stack as it is now (for an aspect, which adds policies as it goes). */
+export function newPolicyView(stack: Stack): PolicyView {
+  return PolicyView.build(stack);
+}
+
 /** The policies of an IAM role, user or group: the one view of them (`PolicyView`). */
 export function policiesOf(principal: PrincipalResource, view: PolicyView = PolicyView.of(Stack.of(principal))): PrincipalPolicies {
   return view.policiesOf(principal);

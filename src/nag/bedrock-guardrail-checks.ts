@@ -1,22 +1,16 @@
-import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
+import { CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import type { NagMessageLevel, NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import {
-  AgentWithoutGuardrail,
-  BedrockServiceWithoutConfusedDeputyConditions,
-  EnforcedPrincipalCallsAgentOrRag,
-  GuardrailEnforcementMissing,
-  GuardrailWithoutCustomerManagedKey,
-  IneffectiveGuardrailCondition,
-  NonexistentBedrockAction,
-} from './rules';
+import { ERROR, RuleResult, WARN } from './compliance';
+import type * as Rules from './rules';
 
 interface RuleSpec {
   readonly id: string;
   readonly level: NagMessageLevel;
   readonly info: string;
   readonly explanation: string;
-  readonly rule: (node: CfnResource) => NagRuleCompliance | NagRuleFindings;
+  /** The rule's function in `./rules` (loaded with the pack, not with the library). */
+  readonly rule: keyof typeof Rules;
 }
 
 /**
@@ -26,8 +20,8 @@ interface RuleSpec {
 const RULES: RuleSpec[] = [
   {
     id: 'GuardrailEnforcementMissing',
-    level: NagMessageLevel.ERROR,
-    rule: GuardrailEnforcementMissing,
+    level: ERROR,
+    rule: 'GuardrailEnforcementMissing',
     info: 'This IAM principal can call Amazon Bedrock models (InvokeModel, InvokeModelWithResponseStream, so Converse too) without an approved guardrail. '
       + 'Fix: use GuardrailEnforcedInvokerRole, attach a GuardrailEnforcementPolicy, or add the EnforceGuardrails aspect.',
     explanation: 'Only an explicit Deny with a negated bedrock:GuardrailIdentifier condition over every invokable resource makes a guardrail mandatory: '
@@ -35,16 +29,16 @@ const RULES: RuleSpec[] = [
   },
   {
     id: 'IneffectiveGuardrailCondition',
-    level: NagMessageLevel.ERROR,
-    rule: IneffectiveGuardrailCondition,
+    level: ERROR,
+    rule: 'IneffectiveGuardrailCondition',
     info: 'A bedrock:GuardrailIdentifier condition does not enforce what it seems to. Fix: build the condition with EnforcedGuardrail and GuardrailVersion.',
     explanation: 'An ...IfExists operator on an Allow lets requests without a guardrail through; a value ending in /ID* also matches every guardrail whose ID starts the same '
       + '(use ["…/ID", "…/ID:*"]); the key holds the guardrail ARN (ARN or ARN:version), so a name or bare ID never matches.',
   },
   {
     id: 'NonexistentBedrockAction',
-    level: NagMessageLevel.ERROR,
-    rule: NonexistentBedrockAction,
+    level: ERROR,
+    rule: 'NonexistentBedrockAction',
     info: 'A policy names a Bedrock action that does not exist, so its statement allows or denies nothing. '
       + 'Fix: use bedrock:InvokeModel (InvokeModel, Converse) and bedrock:InvokeModelWithResponseStream (streaming, ConverseStream).',
     explanation: 'IAM has no Converse, ConverseStream or guardrail-specific invoke action in the bedrock service (some blog posts invent one); '
@@ -52,34 +46,46 @@ const RULES: RuleSpec[] = [
   },
   {
     id: 'BedrockServiceWithoutConfusedDeputyConditions',
-    level: NagMessageLevel.ERROR,
-    rule: BedrockServiceWithoutConfusedDeputyConditions,
+    level: ERROR,
+    rule: 'BedrockServiceWithoutConfusedDeputyConditions',
     info: 'A trust policy, Lambda permission or Lex resource policy for bedrock.amazonaws.com lacks aws:SourceAccount or aws:SourceArn. '
       + 'Fix: use AgentExecutionRole or FlowServiceRole (and their allowActionGroupInvocation / allowLegacy* methods), or add both conditions.',
     explanation: 'Without both conditions, Bedrock acting for another account or another resource could use the role or function (confused deputy).',
   },
   {
     id: 'EnforcedPrincipalCallsAgentOrRag',
-    level: NagMessageLevel.WARN,
-    rule: EnforcedPrincipalCallsAgentOrRag,
+    level: WARN,
+    rule: 'EnforcedPrincipalCallsAgentOrRag',
     info: 'A guardrail-enforced principal can also call bedrock:InvokeAgent or bedrock:RetrieveAndGenerate. Fix: call them from a separate role without the enforcement.',
     explanation: 'These APIs call models on the caller\'s behalf, partly without a guardrail, so the enforcement Deny makes them fail with AccessDenied (documented limitation).',
   },
   {
     id: 'GuardrailWithoutCustomerManagedKey',
-    level: NagMessageLevel.WARN,
-    rule: GuardrailWithoutCustomerManagedKey,
+    level: WARN,
+    rule: 'GuardrailWithoutCustomerManagedKey',
     info: 'The guardrail has no KmsKeyArn, so it is encrypted with an AWS owned key. Fix: set kmsKeyArn to an EncryptedGuardrailKey.',
     explanation: 'A customer managed key lets you control and audit who can read and use the guardrail.',
   },
   {
     id: 'AgentWithoutGuardrail',
-    level: NagMessageLevel.WARN,
-    rule: AgentWithoutGuardrail,
+    level: WARN,
+    rule: 'AgentWithoutGuardrail',
     info: 'The agent has no guardrail configuration. Fix: set guardrailConfiguration.',
     explanation: 'An agent service role cannot carry guardrail enforcement (documented limitation), so the agent\'s guardrailConfiguration is what applies a guardrail.',
   },
 ];
+
+/**
+ * Options of BedrockGuardrailChecks.
+ */
+export interface BedrockGuardrailChecksProps {
+  /**
+   * Print each finding's explanation too.
+   *
+   * @default false
+   */
+  readonly verbose?: boolean;
+}
 
 /**
  * A cdk-nag 3.x rule pack that checks, at synth, that the principals of a whole CDK app can only call
@@ -92,32 +98,68 @@ const RULES: RuleSpec[] = [
  * Rules (`BedrockGuardrail-…`): errors `GuardrailEnforcementMissing`, `IneffectiveGuardrailCondition`,
  * `NonexistentBedrockAction`, `BedrockServiceWithoutConfusedDeputyConditions`; warnings
  * `EnforcedPrincipalCallsAgentOrRag`, `GuardrailWithoutCustomerManagedKey`, `AgentWithoutGuardrail`.
- * A principal's policies are looked up in its own stack.
+ *
+ * cdk-nag is loaded only when the pack is used (the first validation), so an app that imports this
+ * library for its roles does not pay for it.
  */
-export class BedrockGuardrailChecks extends NagPack {
+export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
   /** The rule ids of the pack. */
   public static readonly RULE_IDS = RULES.map(r => `BedrockGuardrail-${r.id}`);
 
-  public readonly name: string;
-  public readonly ruleIds?: string[];
+  public readonly name: string = 'BedrockGuardrail';
+  public readonly ruleIds?: string[] = BedrockGuardrailChecks.RULE_IDS;
+  private readonly scope?: IConstruct;
+  private readonly props: BedrockGuardrailChecksProps;
+  private pack?: NagPack;
 
-  constructor(scope?: IConstruct, props?: NagPackProps) {
-    super(scope, props);
-    this.name = 'BedrockGuardrail';
-    this.packName = 'BedrockGuardrail';
-    this.ruleIds = BedrockGuardrailChecks.RULE_IDS;
+  constructor(scope?: IConstruct, props: BedrockGuardrailChecksProps = {}) {
+    this.scope = scope;
+    this.props = props;
   }
 
-  protected checkResource(node: CfnResource): void {
-    for (const spec of RULES) {
-      this.applyRule({
-        ruleSuffixOverride: spec.id,
-        info: spec.info,
-        explanation: spec.explanation,
-        level: spec.level,
-        node,
-        rule: spec.rule,
-      });
+  /** Called by aws-cdk-lib after synthesis: checks every resource of the app. */
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    return this.nagPack().validate(context);
+  }
+
+  /** Checks every resource in `scope`, as `validate` does for the app. */
+  public validateScope(scope: IConstruct): PolicyValidationPluginReport {
+    return this.nagPack().validateScope(scope);
+  }
+
+  private nagPack(): NagPack {
+    this.pack ??= createNagPack(this.scope, this.props);
+    return this.pack;
+  }
+}
+
+/** The cdk-nag 3 pack behind BedrockGuardrailChecks, made when first needed (cdk-nag is loaded then). */
+function createNagPack(scope: IConstruct | undefined, props: BedrockGuardrailChecksProps): NagPack {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const nag: typeof import('cdk-nag') = require('cdk-nag');
+  const rules: typeof Rules = require('./rules');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  class Pack extends nag.NagPack {
+    public readonly name = 'BedrockGuardrail';
+    constructor() {
+      super(scope, { verbose: props.verbose });
+      this.packName = 'BedrockGuardrail';
+    }
+
+    protected checkResource(node: CfnResource): void {
+      for (const spec of RULES) {
+        this.applyRule({
+          ruleSuffixOverride: spec.id,
+          info: spec.info,
+          explanation: spec.explanation,
+          level: spec.level,
+          node,
+          rule: rules[spec.rule] as (node: CfnResource) => RuleResult,
+        });
+      }
     }
   }
+  const pack = new Pack();
+  (pack as { ruleIds?: string[] }).ruleIds = BedrockGuardrailChecks.RULE_IDS;
+  return pack;
 }

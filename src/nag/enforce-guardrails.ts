@@ -1,26 +1,22 @@
 import { Annotations, IAspect, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import {
-  approvedGuardrailArnsOf,
-  canInvokeModels,
-  deniesPath,
-  hasEnforcementDeny,
-  isBedrockServiceRole,
-  isPrincipalResource,
-  policiesOf,
-  reachablePaths,
-} from './analysis';
+import type * as Analysis from './analysis';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-options';
 import { deniedPaths } from '../model/inference-path';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
 import { enforcementMark, markEnforced } from '../private/markers';
-import { PolicyView } from '../private/policy-view';
+import type { PolicyView } from '../private/policy-view';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
+import { lazy } from '../util/policy-json';
 import { factoryError } from '../util/validation';
+
+// The analysis of policies runs only when the aspect visits, at synth.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const analysis = lazy(() => require('./analysis') as typeof Analysis);
 
 /**
  * Properties of the EnforceGuardrails aspect.
@@ -69,6 +65,10 @@ export class EnforceGuardrails implements IAspect {
   }
 
   public visit(node: IConstruct): void {
+    const {
+      approvedGuardrailArnsOf, canInvokeModels, deniesPath, hasEnforcementDeny, isBedrockServiceRole, isPrincipalResource, newPolicyView, policiesOf,
+      reachablePaths,
+    } = analysis();
     if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return;
     const owner = node.node.scope;
     if (owner !== undefined && enforcementMark(owner) !== undefined) return;
@@ -76,7 +76,7 @@ export class EnforceGuardrails implements IAspect {
     // already decided about.
     const stack = Stack.of(node);
     let view = this.views.get(stack);
-    if (view === undefined) this.views.set(stack, view = PolicyView.build(stack));
+    if (view === undefined) this.views.set(stack, view = newPolicyView(stack));
     const policies = policiesOf(node, view);
     const denied = deniedPaths(this.props.allowUnguardedPaths);
     const invokes = canInvokeModels(policies);

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { mergeStatements } from './compact';
 import { DeferredPolicyDocument } from './deferred-document';
 import { warnAboutEnforcementOptions } from './enforcement-options';
+import { markEnforcementDocument } from './markers';
 import { PolicyPart } from './policy-split';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { deniedPaths, InferencePath } from '../model/inference-path';
@@ -45,6 +46,7 @@ export class GuardrailEnforcement {
 
   constructor(private readonly options: EnforcementOptions = {}) {
     this.document = new DeferredPolicyDocument(() => this.parts()[0].statements);
+    markEnforcementDocument(this.document);
   }
 
   /**

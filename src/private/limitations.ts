@@ -1,10 +1,18 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { AWS_MANAGED_POLICY_REACH } from './aws-managed-policies';
-import { PolicyView } from './policy-view';
-import { PrincipalResource } from './principal-names';
+import type * as AwsManagedPolicies from './aws-managed-policies';
+import { isEnforcementDocument } from './markers';
+import type * as PolicyViewModule from './policy-view';
+import type { PrincipalResource } from './principal-names';
 import { InferencePath } from '../model/inference-path';
-import { allows, asArray, PolicyJson } from '../util/policy-json';
+import { allows, lazy, PolicyJson } from '../util/policy-json';
+
+// Needed only when the warnings are checked, at validation.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const policyView = lazy(() => require('./policy-view') as typeof PolicyViewModule);
+const awsManagedPolicies = lazy(() => require('./aws-managed-policies') as typeof AwsManagedPolicies);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
 
@@ -55,19 +63,28 @@ export function warnLimitation(scope: IConstruct, actions: string[], source: str
  */
 export function warnAboutLimitationsOf(scope: IConstruct, principal: PrincipalResource, allowedPaths: InferencePath[]) {
   const stack = Stack.of(principal);
-  const view = PolicyView.of(stack);
-  const own = asArray(stack.resolve((principal as any).cfnProperties?.policies)) as Array<{ policyName?: string; policyDocument?: PolicyJson }>;
-  for (const p of own) {
-    const actions = limitedActionsAllowedBy(p?.policyDocument);
-    if (actions.length > 0) warnLimitation(scope, actions, `The inline policy '${p.policyName}'`, allowedPaths);
+  const view = policyView().PolicyView.of(stack);
+  // The principal's own inline policies, each resolved on its own; the library's enforcement documents hold
+  // no such grant and are not resolved.
+  const own = (principal as iam.CfnRole).policies;
+  for (const p of Array.isArray(own) ? own as Array<{ policyName?: string; policyDocument?: unknown }> : []) {
+    if (isEnforcementDocument(p?.policyDocument)) continue;
+    const actions = limitedActionsAllowedBy(stack.resolve(p?.policyDocument));
+    if (actions.length > 0) warnLimitation(scope, actions, `The inline policy '${stack.resolve(p.policyName)}'`, allowedPaths);
   }
-  const policies = view.policiesOf(principal);
-  for (const p of policies.attached) {
+  const attached = view.attachedTo(principal);
+  for (const p of attached) {
     const actions = limitedActionsAllowedBy(p.document());
     if (actions.length > 0) warnLimitation(scope, actions, p.source, allowedPaths);
   }
-  for (const name of policies.awsManagedPolicies) {
-    const reach = AWS_MANAGED_POLICY_REACH[name];
+  // Customer managed policies attached by reference, and AWS managed policies by name.
+  for (const p of view.managedPoliciesOf(principal)) {
+    if (attached.includes(p)) continue;
+    const actions = limitedActionsAllowedBy(p.document());
+    if (actions.length > 0) warnLimitation(scope, actions, p.source, allowedPaths);
+  }
+  for (const name of view.awsManagedPoliciesOf(principal)) {
+    const reach = awsManagedPolicies().AWS_MANAGED_POLICY_REACH[name];
     const actions = reach === undefined ? [] : LIMITED_ACTIONS.filter(a => reach.paths.includes(PATH_OF[a]));
     if (actions.length > 0) warnLimitation(scope, actions, `The AWS managed policy ${name}`, allowedPaths);
   }

@@ -22,3 +22,18 @@ export function markEnforced(principal: IConstruct, allowedPaths: InferencePath[
 export function enforcementMark(principal: IConstruct): EnforcementMark | undefined {
   return (principal as any)[ENFORCED];
 }
+
+/**
+ * Marks a policy document that holds only a guardrail enforcement of this library (guarded Allows, Denies,
+ * ApplyGuardrail, kms:Decrypt): readers that look for other grants (the limitation warnings) skip it instead
+ * of resolving it.
+ */
+const ENFORCEMENT_DOCUMENT = Symbol.for('cdk-bedrock-guardrail-iam.enforcementDocument');
+
+export function markEnforcementDocument(document: object) {
+  Object.defineProperty(document, ENFORCEMENT_DOCUMENT, { value: true, enumerable: false });
+}
+
+export function isEnforcementDocument(document: unknown): boolean {
+  return typeof document === 'object' && document !== null && (document as any)[ENFORCEMENT_DOCUMENT] === true;
+}

@@ -1,8 +1,12 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { PolicyView } from './policy-view';
-import { asArray, PolicyJson } from '../util/policy-json';
+import type * as PolicyViewModule from './policy-view';
+import { asArray, lazy, PolicyJson } from '../util/policy-json';
+
+// The policy view is needed only when the stack is validated.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const policyView = lazy(() => require('./policy-view') as typeof PolicyViewModule);
 
 /**
  * IAM's default quotas on policy size, in characters of the policy without white space ("IAM and AWS STS
@@ -122,7 +126,7 @@ export function addRoleQuotaCheck(role: iam.Role, check: RoleQuotaCheck): void {
 
 function checkRolesOf(stack: Stack): string[] {
   const checks = ROLE_CHECKS.get(stack) ?? [];
-  const view = PolicyView.of(stack);
+  const view = policyView().PolicyView.of(stack);
   return checks.flatMap(({ role, check }) => {
     const cfn = role.node.defaultChild;
     // A role that is not created by this stack (iam.Role.customizeRoles) has no template quota to check.

@@ -94,25 +94,38 @@ export class PolicyView {
     return this.byPrincipal.get(this.principals.keyOfResource(principal)) ?? [];
   }
 
-  /** Every policy that applies to a principal of this stack. */
-  public policiesOf(principal: PrincipalResource): PrincipalPolicies {
-    const props = this.stack.resolve((principal as any).cfnProperties ?? {});
-    const own: PolicyJson[] = asArray(props.policies).map((p: any) => p?.policyDocument).filter((d: any) => d);
-    const arns = asArray(props.managedPolicyArns);
-    const byReference = arns
+  /** The customer managed policies of the stack that the principal attaches by reference (its ManagedPolicyArns). */
+  public managedPoliciesOf(principal: PrincipalResource): AttachedPolicy[] {
+    return this.managedPolicyArns(principal)
       .map((a: any) => (a && typeof a === 'object' && typeof a.Ref === 'string' ? this.managedByLogicalId.get(a.Ref) : undefined))
       .filter((p): p is AttachedPolicy => p !== undefined);
+  }
+
+  /** The names of the AWS managed policies the principal attaches by ARN. */
+  public awsManagedPoliciesOf(principal: PrincipalResource): string[] {
+    return this.managedPolicyArns(principal).map(a => awsManagedPolicyName(asText(a))).filter((n): n is string => n !== undefined);
+  }
+
+  /** Every policy that applies to a principal of this stack. */
+  public policiesOf(principal: PrincipalResource): PrincipalPolicies {
+    const own: PolicyJson[] = asArray(this.stack.resolve((principal as iam.CfnRole).policies))
+      .map((p: any) => p?.policyDocument)
+      .filter((d: any) => d);
     const attached = [...this.attachedTo(principal)];
-    for (const p of byReference) if (!attached.includes(p)) attached.push(p);
+    for (const p of this.managedPoliciesOf(principal)) if (!attached.includes(p)) attached.push(p);
     const docs = (inline: boolean) => attached.filter(p => p.inline === inline)
       .map(p => p.document()).filter((d): d is PolicyJson => d !== undefined);
     const inline = [...own, ...docs(true)];
     return {
       documents: [...inline, ...docs(false)],
       inline,
-      awsManagedPolicies: arns.map(a => awsManagedPolicyName(asText(a))).filter((n): n is string => n !== undefined),
+      awsManagedPolicies: this.awsManagedPoliciesOf(principal),
       attached,
     };
+  }
+
+  private managedPolicyArns(principal: PrincipalResource): unknown[] {
+    return asArray(this.stack.resolve((principal as iam.CfnRole).managedPolicyArns));
   }
 
   private keysNamedBy(c: PolicyResource): string[] {

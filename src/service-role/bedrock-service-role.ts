@@ -1,14 +1,18 @@
 import { Names, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DeferredPolicyDocument } from '../private/deferred-document';
 import { markInlinePermissions } from '../private/inline-roles';
 import { addRoleQuotaChecks } from '../private/policy-size';
 import { reportStatements, rolesArePrecreated } from '../private/precreated-roles';
 import { serviceTrustPrincipal } from '../statements/service-role';
-import { asArray } from '../util/policy-json';
+import { asArray, lazy } from '../util/policy-json';
 import { constructError, pathError } from '../util/validation';
+
+// aws-cdk-lib's Lambda module, loaded only when a Lambda permission is made.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsLambda = lazy(() => require('aws-cdk-lib/aws-lambda') as typeof lambda);
 
 /** What a Bedrock service role is for: the service that assumes it and the resources it runs for. */
 export interface ServiceRoleKind {
@@ -122,7 +126,7 @@ export abstract class BedrockServiceRole extends iam.Role {
    * @internal
    */
   protected _lambdaPermission(n: number, fn: lambda.IFunction, servicePrincipal: string, sourceArn: string): lambda.CfnPermission {
-    return new lambda.CfnPermission(fn, `InvokedByBedrock${Names.nodeUniqueId(this.node)}${n}`, {
+    return new (awsLambda().CfnPermission)(fn, `InvokedByBedrock${Names.nodeUniqueId(this.node)}${n}`, {
       action: 'lambda:InvokeFunction',
       functionName: fn.functionArn,
       principal: servicePrincipal,

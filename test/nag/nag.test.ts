@@ -1,3 +1,5 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { App, Aspects, CfnParameter, Fn, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
@@ -15,6 +17,7 @@ import {
   GuardrailVersion,
   InvokableModel,
 } from '../../src';
+import { COMPLIANT, ERROR, NON_COMPLIANT, NOT_APPLICABLE, WARN } from '../../src/nag/compliance';
 import { DEFAULT_ENV } from '../sim/cfn';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
 
@@ -365,5 +368,31 @@ describe('EnforceGuardrails aspect', () => {
 
   test('needs at least one guardrail', () => {
     expect(() => new EnforceGuardrails({ guardrails: [] })).toThrow(/EnforceGuardrails: guardrails is empty/);
+  });
+});
+
+describe('cdk-nag is loaded only when the checks run', () => {
+  test('the rules\' result and level values are cdk-nag\'s own', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nag = require('cdk-nag');
+    expect([COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE]).toEqual([
+      nag.NagRuleCompliance.COMPLIANT,
+      nag.NagRuleCompliance.NON_COMPLIANT,
+      nag.NagRuleCompliance.NOT_APPLICABLE,
+    ]);
+    expect([ERROR, WARN]).toEqual([nag.NagMessageLevel.ERROR, nag.NagMessageLevel.WARN]);
+  });
+
+  test('importing the library, and building its roles, does not load cdk-nag', () => {
+    const script = [
+      "require('./src');",
+      "const loaded = Object.keys(require.cache).some(k => k.includes('/node_modules/cdk-nag/'));",
+      'console.log(JSON.stringify({ loaded }));',
+    ].join(' ');
+    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.dev.json' },
+    }).toString();
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ loaded: false });
   });
 });

@@ -2,8 +2,8 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lex from 'aws-cdk-lib/aws-lex';
-import { NagRuleCompliance } from 'cdk-nag';
 import { asArray, PolicyJson } from '../../util/policy-json';
+import { COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, RuleResult } from '../compliance';
 
 const BEDROCK = 'bedrock.amazonaws.com';
 
@@ -33,21 +33,21 @@ function policyGuarded(doc: PolicyJson | undefined): boolean {
  * `bedrock.amazonaws.com`, without both `aws:SourceAccount` and `aws:SourceArn` (the confused-deputy
  * guard the Bedrock pages recommend).
  */
-export function BedrockServiceWithoutConfusedDeputyConditions(node: CfnResource): NagRuleCompliance {
+export function BedrockServiceWithoutConfusedDeputyConditions(node: CfnResource): RuleResult {
   const stack = Stack.of(node);
   if (node instanceof iam.CfnRole) {
     const trust = stack.resolve(node.assumeRolePolicyDocument) as PolicyJson;
-    if (!asArray(trust?.Statement).some(s => namesBedrock(s.Principal))) return NagRuleCompliance.NOT_APPLICABLE;
-    return policyGuarded(trust) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (!asArray(trust?.Statement).some(s => namesBedrock(s.Principal))) return NOT_APPLICABLE;
+    return policyGuarded(trust) ? COMPLIANT : NON_COMPLIANT;
   }
   if (node instanceof lambda.CfnPermission) {
-    if (stack.resolve(node.principal) !== BEDROCK) return NagRuleCompliance.NOT_APPLICABLE;
-    return node.sourceAccount !== undefined && node.sourceArn !== undefined ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (stack.resolve(node.principal) !== BEDROCK) return NOT_APPLICABLE;
+    return node.sourceAccount !== undefined && node.sourceArn !== undefined ? COMPLIANT : NON_COMPLIANT;
   }
   if (node instanceof lex.CfnResourcePolicy) {
     const policy = stack.resolve(node.policy) as PolicyJson;
-    if (!asArray(policy?.Statement).some(s => namesBedrock(s.Principal))) return NagRuleCompliance.NOT_APPLICABLE;
-    return policyGuarded(policy) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (!asArray(policy?.Statement).some(s => namesBedrock(s.Principal))) return NOT_APPLICABLE;
+    return policyGuarded(policy) ? COMPLIANT : NON_COMPLIANT;
   }
-  return NagRuleCompliance.NOT_APPLICABLE;
+  return NOT_APPLICABLE;
 }

@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
 import { canInvokeModels, hasEnforcementDeny, isBedrockServiceRole, isPrincipalResource, policiesOf } from '../analysis';
+import { COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, RuleResult } from '../compliance';
 
 /**
  * Error: a role, user or group that may call `bedrock:InvokeModel` or `bedrock:InvokeModelWithResponseStream`
@@ -9,9 +9,9 @@ import { canInvokeModels, hasEnforcementDeny, isBedrockServiceRole, isPrincipalR
  * Roles only `bedrock.amazonaws.com` can assume are out of scope (the documented limitation forbids the
  * Deny there).
  */
-export function GuardrailEnforcementMissing(node: CfnResource): NagRuleCompliance {
-  if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return NagRuleCompliance.NOT_APPLICABLE;
+export function GuardrailEnforcementMissing(node: CfnResource): RuleResult {
+  if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return NOT_APPLICABLE;
   const policies = policiesOf(node);
-  if (!canInvokeModels(policies)) return NagRuleCompliance.NOT_APPLICABLE;
-  return hasEnforcementDeny(policies) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  if (!canInvokeModels(policies)) return NOT_APPLICABLE;
+  return hasEnforcementDeny(policies) ? COMPLIANT : NON_COMPLIANT;
 }

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
 import { asArray, asText, isKnown } from '../../util/policy-json';
 import { documentsOf, guardrailConditions } from '../analysis';
+import { COMPLIANT, NOT_APPLICABLE, RuleResult } from '../compliance';
 
 /**
  * A guardrail ARN, optionally with a version or `:*`: the ID is lowercase letters and digits (a name such as
@@ -20,7 +20,7 @@ const PREFIX_WILDCARD = /:guardrail\/[^:/*]+\*$/;
  *
  * One finding per problem, so each can be acknowledged on its own.
  */
-export function IneffectiveGuardrailCondition(node: CfnResource): NagRuleCompliance | NagRuleFindings {
+export function IneffectiveGuardrailCondition(node: CfnResource): RuleResult {
   const findings = new Set<string>();
   let checked = false;
   for (const doc of documentsOf(node)) {
@@ -39,5 +39,5 @@ export function IneffectiveGuardrailCondition(node: CfnResource): NagRuleComplia
     }
   }
   if (findings.size > 0) return [...findings];
-  return checked ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NOT_APPLICABLE;
+  return checked ? COMPLIANT : NOT_APPLICABLE;
 }

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance, NagRuleFindings } from 'cdk-nag';
 import { asArray, asText } from '../../util/policy-json';
 import { documentsOf } from '../analysis';
+import { COMPLIANT, NOT_APPLICABLE, RuleResult } from '../compliance';
 
 /**
  * Actions that some documents name but IAM does not know. InvokeModel and Converse need
@@ -11,9 +11,9 @@ import { documentsOf } from '../analysis';
 const NONEXISTENT = ['bedrock:invokemodelwithguardrail', 'bedrock:converse', 'bedrock:conversestream'];
 
 /** Error: a policy names an action that does not exist, so that statement grants or denies nothing. */
-export function NonexistentBedrockAction(node: CfnResource): NagRuleCompliance | NagRuleFindings {
+export function NonexistentBedrockAction(node: CfnResource): RuleResult {
   const docs = documentsOf(node);
-  if (docs.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+  if (docs.length === 0) return NOT_APPLICABLE;
   const findings = new Set<string>();
   for (const doc of docs) {
     for (const statement of asArray(doc.Statement)) {
@@ -22,5 +22,5 @@ export function NonexistentBedrockAction(node: CfnResource): NagRuleCompliance |
       }
     }
   }
-  return findings.size > 0 ? [...findings] : NagRuleCompliance.COMPLIANT;
+  return findings.size > 0 ? [...findings] : COMPLIANT;
 }

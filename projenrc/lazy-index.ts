@@ -1,0 +1,58 @@
+/**
+ * Rewrites lib/index.js after compilation so that each public class and enum is loaded from its module on
+ * first use (a getter), as aws-cdk-lib does for its own modules: importing the package then costs little,
+ * and an app that uses only the invoker role never loads the agent, flow or check modules.
+ *
+ * The names come from the jsii assembly (.jsii), where each type records the file it is declared in. The
+ * script checks that the lazy index exports exactly the classes and enums of the assembly, each the same
+ * object as the compiled eager index exported, and fails the build otherwise.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..');
+const indexPath = path.join(root, 'lib', 'index.js');
+const assembly = JSON.parse(fs.readFileSync(path.join(root, '.jsii'), 'utf8'));
+
+// The compiled index, as tsc wrote it (kept for the check below).
+const eagerPath = path.join(root, 'lib', 'index.eager.js');
+const compiled = fs.readFileSync(indexPath, 'utf8');
+if (compiled.includes('Object.defineProperty(exports, "__lazy"')) {
+  console.log('lib/index.js is already lazy (compile again to rewrite it).');
+  process.exit(0);
+}
+
+const runtimeTypes = Object.values(assembly.types as { [fqn: string]: any })
+  .filter(t => t.kind === 'class' || t.kind === 'enum')
+  .map(t => ({ name: t.name as string, module: './' + path.relative('src', t.locationInModule.filename).replace(/\.ts$/, '') }))
+  .sort((a, b) => a.name.localeCompare(b.name));
+
+const lines = [
+  '"use strict";',
+  '// Written by projenrc/lazy-index.ts after compilation: each class and enum is loaded from its module when first used.',
+  'Object.defineProperty(exports, "__esModule", { value: true });',
+  'Object.defineProperty(exports, "__lazy", { value: true });',
+  ...runtimeTypes.map(t => `Object.defineProperty(exports, ${JSON.stringify(t.name)}, { enumerable: true, configurable: true, get: () => require(${JSON.stringify(t.module)}).${t.name} });`),
+  '',
+];
+
+fs.writeFileSync(eagerPath, compiled);
+fs.writeFileSync(indexPath, lines.join('\n'));
+
+// The check: the same classes and enums, the same objects, as the eager index; nothing of the assembly missing.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const eager = require(eagerPath);
+const lazy = require(indexPath);
+/* eslint-enable @typescript-eslint/no-require-imports */
+const problems: string[] = [];
+for (const t of runtimeTypes) {
+  if (eager[t.name] === undefined) problems.push(`${t.name} is in the assembly but not exported by the compiled index`);
+  else if (lazy[t.name] !== eager[t.name]) problems.push(`${t.name} from the lazy index is not the compiled index's ${t.name}`);
+}
+// Other names the compiled index exports are internal helpers of the modules (not in the assembly).
+const internal = Object.keys(eager).filter(k => !(k in lazy));
+fs.rmSync(eagerPath);
+if (problems.length > 0) {
+  throw new Error(`lazy-index: ${problems.join('; ')}`);
+}
+console.log(`lib/index.js: ${runtimeTypes.length} classes and enums, each loaded on first use (internal names left out: ${internal.join(', ') || 'none'}).`);
