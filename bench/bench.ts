@@ -73,12 +73,12 @@ const CONFIG_CHANGES = [
   'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
 ];
 
-type Variant = 'library' | 'hand-written';
+export type Variant = 'library' | 'hand-written';
 
 /** CloudFormation allows 500 resources per stack: large apps spread their roles over stacks of 250. */
 const ROLES_PER_STACK = 250;
 
-function buildApp(variant: Variant, roles: number, outdir: string): App {
+export function buildApp(variant: Variant, roles: number, outdir: string): App {
   const app = new App({ outdir });
   let stack!: Stack;
   for (let i = 0; i < roles; i++) {
@@ -192,49 +192,53 @@ function importCost(runs: number) {
   return { load, construct };
 }
 
-const sizes = argument('sizes', '1,10,100,1000').split(',').map(Number);
-const runs = Number(argument('runs', '9'));
-const runsFor = (size: number) => Math.max(runs, Math.ceil(200 / size));
+if (require.main === module) main();
 
-const imports = importCost(Math.max(runs, 9));
-if (imports === undefined) {
-  console.log('Import cost: lib/ is not built (npx projen compile), so it is not measured.');
-} else {
-  console.log(`Import cost (fresh processes, after the aws-cdk-lib classes the constructs extend): load ${median(imports.load).toFixed(1)} ms `
-    + `(middle half ${spread(imports.load, 1)}); load and build one GuardrailEnforcedInvokerRole ${median(imports.construct).toFixed(1)} ms (${spread(imports.construct, 1)}).`);
-}
+function main() {
+  const sizes = argument('sizes', '1,10,100,1000').split(',').map(Number);
+  const runs = Number(argument('runs', '9'));
+  const runsFor = (size: number) => Math.max(runs, Math.ceil(200 / size));
 
-console.log(`Synth benchmark, CloudFormation validation off: at least ${runs} run(s) per size (${sizes.map(n => `${runsFor(n)} for ${n}`).join(', ')}), median and middle half; Node ${process.version}, ${os.cpus().length} CPUs`);
-console.log('| roles | library ms | hand-written ms | ratio of medians | median of paired ratios (middle half) | template bytes | policy chars per role |');
-console.log('|---|---|---|---|---|---|---|');
-let differs = false;
-for (const size of sizes) {
-  const results: { [v: string]: ReturnType<typeof synthOnce>[] } = { 'library': [], 'hand-written': [] };
-  // Warm up: the first synths of a process pay for loading modules, whichever variant runs first.
-  for (const v of ['library', 'hand-written', 'library', 'hand-written'] as Variant[]) synthOnce(v, size);
-  for (let r = 0; r < runsFor(size); r++) {
-    // Alternate the order so that neither variant always runs on a warmer process.
-    const order: Variant[] = r % 2 === 0 ? ['library', 'hand-written'] : ['hand-written', 'library'];
-    for (const v of order) results[v].push(synthOnce(v, size));
+  const imports = importCost(Math.max(runs, 9));
+  if (imports === undefined) {
+    console.log('Import cost: lib/ is not built (npx projen compile), so it is not measured.');
+  } else {
+    console.log(`Import cost (fresh processes, after the aws-cdk-lib classes the constructs extend): load ${median(imports.load).toFixed(1)} ms `
+      + `(middle half ${spread(imports.load, 1)}); load and build one GuardrailEnforcedInvokerRole ${median(imports.construct).toFixed(1)} ms (${spread(imports.construct, 1)}).`);
   }
-  const lib = results.library.map(x => x.ms);
-  const hand = results['hand-written'].map(x => x.ms);
-  // The machine's speed drifts over seconds (other tenants): the ratio of each pair of neighbouring runs
-  // cancels the drift, and its median is the least noisy estimate.
-  const paired = results.library.map((x, r) => x.ms / results['hand-written'][r].ms);
-  // The comparison is like for like only if both variants write the same templates, at every size.
-  const same = results.library[0].templates === results['hand-written'][0].templates;
-  differs ||= !same;
-  console.log(`| ${size} | ${median(lib).toFixed(0)} (${spread(lib)}) | ${median(hand).toFixed(0)} (${spread(hand)}) | ${(median(lib) / median(hand)).toFixed(2)} `
-    + `| ${median(paired).toFixed(2)} (${spread(paired, 2)}) | ${results.library[0].bytes}${same ? '' : ` / ${results['hand-written'][0].bytes} DIFFERENT`} `
-    + `| ${results.library[0].policyChars} |`);
+
+  console.log(`Synth benchmark, CloudFormation validation off: at least ${runs} run(s) per size (${sizes.map(n => `${runsFor(n)} for ${n}`).join(', ')}), median and middle half; Node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log('| roles | library ms | hand-written ms | ratio of medians | median of paired ratios (middle half) | template bytes | policy chars per role |');
+  console.log('|---|---|---|---|---|---|---|');
+  let differs = false;
+  for (const size of sizes) {
+    const results: { [v: string]: ReturnType<typeof synthOnce>[] } = { 'library': [], 'hand-written': [] };
+    // Warm up: the first synths of a process pay for loading modules, whichever variant runs first.
+    for (const v of ['library', 'hand-written', 'library', 'hand-written'] as Variant[]) synthOnce(v, size);
+    for (let r = 0; r < runsFor(size); r++) {
+      // Alternate the order so that neither variant always runs on a warmer process.
+      const order: Variant[] = r % 2 === 0 ? ['library', 'hand-written'] : ['hand-written', 'library'];
+      for (const v of order) results[v].push(synthOnce(v, size));
+    }
+    const lib = results.library.map(x => x.ms);
+    const hand = results['hand-written'].map(x => x.ms);
+    // The machine's speed drifts over seconds (other tenants): the ratio of each pair of neighbouring runs
+    // cancels the drift, and its median is the least noisy estimate.
+    const paired = results.library.map((x, r) => x.ms / results['hand-written'][r].ms);
+    // The comparison is like for like only if both variants write the same templates, at every size.
+    const same = results.library[0].templates === results['hand-written'][0].templates;
+    differs ||= !same;
+    console.log(`| ${size} | ${median(lib).toFixed(0)} (${spread(lib)}) | ${median(hand).toFixed(0)} (${spread(hand)}) | ${(median(lib) / median(hand)).toFixed(2)} `
+      + `| ${median(paired).toFixed(2)} (${spread(paired, 2)}) | ${results.library[0].bytes}${same ? '' : ` / ${results['hand-written'][0].bytes} DIFFERENT`} `
+      + `| ${results.library[0].policyChars} |`);
+  }
+  if (differs) {
+    console.error('\nThe hand-written templates differ from the library\'s at some size, so the timings do not compare the same output.');
+    process.exitCode = 1;
+  } else {
+    console.log('\nAt every size, both variants synthesize the same templates, character for character.');
+  }
+  const ours = synthOnce('library', 1).policyChars;
+  const docs = JSON.stringify(DOCS_EXAMPLE_1).length;
+  console.log(`One guardrail, one model: the library's policy is ${ours} characters; the AWS docs' Example 1 is ${docs}.`);
 }
-if (differs) {
-  console.error('\nThe hand-written templates differ from the library\'s at some size, so the timings do not compare the same output.');
-  process.exitCode = 1;
-} else {
-  console.log('\nAt every size, both variants synthesize the same templates, character for character.');
-}
-const ours = synthOnce('library', 1).policyChars;
-const docs = JSON.stringify(DOCS_EXAMPLE_1).length;
-console.log(`One guardrail, one model: the library's policy is ${ours} characters; the AWS docs' Example 1 is ${docs}.`);

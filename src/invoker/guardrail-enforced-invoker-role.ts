@@ -194,7 +194,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
       ...checkTrustPolicyQuota(this),
       ...parts.slice(1).flatMap((part, i) => checkQuota(this.overflowPolicies[i] ?? this, `the managed policy ${ENFORCEMENT_POLICY_NAME}${i + 2} of the role`,
         part.size, MANAGED_POLICY_QUOTA, `one statement of the enforcement does not fit in a managed policy on its own: ${FEWER_GRANTS}`)),
-      ...checkManagedPolicyCount(this, attached, parts.length - 1, `${FEWER_GRANTS}, or attach fewer managed policies to the role`),
+      ...checkManagedPolicyCount(attached, parts.length - 1, `${FEWER_GRANTS}, or attach fewer managed policies to the role`),
     ];
   }
 }

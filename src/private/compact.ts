@@ -13,7 +13,7 @@ const LIST_TOKEN = '#{Token[';
  */
 export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicyStatement[] {
   // Most documents have no two statements with the same effect and actions: then there is nothing to merge.
-  const shapes = statements.map(s => `${s.effect} ${[...s.actions].sort().join(' ')} ${[...s.notActions].sort().join(' ')}`);
+  const shapes = statements.map(shapeOf);
   if (new Set(shapes).size === shapes.length) return statements;
   const merged: Array<{ first: iam.PolicyStatement; resources: string[]; count: number }> = [];
   const byKey = new Map<string, { first: iam.PolicyStatement; resources: string[]; count: number }>();
@@ -41,6 +41,18 @@ export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicySt
       conditions: first.conditions,
     });
   });
+}
+
+/** The shapes of frozen statements (shared by many documents: the Denies of the paths). */
+const SHAPES = new WeakMap<iam.PolicyStatement, string>();
+
+/** A statement's effect and actions: two statements can merge only if they have the same shape. */
+function shapeOf(statement: iam.PolicyStatement): string {
+  const known = SHAPES.get(statement);
+  if (known !== undefined) return known;
+  const shape = `${statement.effect} ${[...statement.actions].sort().join(' ')} ${[...statement.notActions].sort().join(' ')}`;
+  if (statement.frozen) SHAPES.set(statement, shape);
+  return shape;
 }
 
 /**

@@ -29,7 +29,7 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
     this.buildOnce();
     // PolicyDocument registers a post-processor (de-duplication, Sids); sort the resources after it runs.
     let inner: IPostProcessor | undefined;
-    const capturing = Object.create(context, { registerPostProcessor: { value: (p: IPostProcessor) => { inner = p; } } });
+    const capturing: IResolveContext = { ...context, registerPostProcessor: (p: IPostProcessor) => { inner = p; } };
     const rendered = super.resolve(capturing);
     context.registerPostProcessor({
       postProcess: (input: any, ctx: IResolveContext) => sortResources(inner === undefined ? input : inner.postProcess(input, ctx)),
@@ -75,6 +75,8 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
   private buildOnce() {
     if (this.built) return;
     this.built = true;
-    super.addStatements(...mergeStatements([...this.build(), ...this.added]));
+    // The built statements are merged already; only statements added before building need merging in.
+    const built = this.build();
+    super.addStatements(...(this.added.length === 0 ? built : mergeStatements([...built, ...this.added])));
   }
 }

@@ -80,10 +80,19 @@ const PSEUDO_TOKEN = /\$\{Token\[AWS\.(Partition|Region|AccountId|URLSuffix)\.\d
 export function unresolvedSize(stack: Stack, value: any): number {
   if (value === undefined) return 0;
   if (isPlain(value)) {
-    const text = JSON.stringify(value).replace(PSEUDO_TOKEN, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[`AWS::${name}`]));
+    const raw = JSON.stringify(value);
+    if (!raw.includes('Token[')) return raw.length;
+    const text = raw.replace(PSEUDO_TOKEN, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[`AWS::${name}`]));
     if (!text.includes('Token[')) return text.length;
   }
   return jsonSize(stack.resolve(value));
+}
+
+/** The size of a value that holds no token at all (the same wherever it is used), or undefined. */
+export function literalSize(value: any): number | undefined {
+  if (!isPlain(value)) return undefined;
+  const raw = JSON.stringify(value);
+  return raw.includes('Token[') ? undefined : raw.length;
 }
 
 /** Whether a value is JSON data only: no token object, no encoded number token. */
@@ -101,6 +110,8 @@ export interface AttachedToRole {
   readonly inline: number;
   /** The number of AWS::IAM::ManagedPolicy resources that name the role in their `Roles`. */
   readonly managed: number;
+  /** The role's own ManagedPolicyArns, resolved. */
+  readonly managedPolicyArns: unknown[];
 }
 
 type RoleQuotaCheck = (attached: AttachedToRole) => string[];
@@ -135,7 +146,7 @@ function checkRolesOf(stack: Stack): string[] {
     const inline = attached.filter(p => p.inline).reduce((n, p) => n + policySize(p.document()), 0);
     // Managed policies that name the role in their Roles (those in its ManagedPolicyArns are counted there).
     const managed = attached.filter(p => !p.inline).length;
-    return check({ inline, managed }).map(e => `${role.node.path}: ${e}`);
+    return check({ inline, managed, managedPolicyArns: view.managedPolicyArns(cfn) }).map(e => `${role.node.path}: ${e}`);
   });
 }
 
@@ -152,7 +163,7 @@ export function addRoleQuotaChecks(role: iam.Role, fix: string): void {
     return [
       ...checkQuota(role, 'the inline policies of the role', own + attached.inline, ROLE_INLINE_QUOTA, fix),
       ...checkTrustPolicyQuota(role),
-      ...checkManagedPolicyCount(role, attached, 0, 'attach fewer managed policies to the role'),
+      ...checkManagedPolicyCount(attached, 0, 'attach fewer managed policies to the role'),
     ];
   });
 }
@@ -161,9 +172,8 @@ export function addRoleQuotaChecks(role: iam.Role, fix: string): void {
  * The check of IAM's 10 managed policies per role: the role's ManagedPolicyArns (without duplicates) and the
  * managed policies that name the role. `needed` of them hold the guardrail enforcement (for the message).
  */
-export function checkManagedPolicyCount(role: iam.Role, attached: AttachedToRole, needed: number, fix: string): string[] {
-  const arns = asArray(Stack.of(role).resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns));
-  const total = new Set(arns.map(a => JSON.stringify(a))).size + attached.managed;
+export function checkManagedPolicyCount(attached: AttachedToRole, needed: number, fix: string): string[] {
+  const total = new Set(attached.managedPolicyArns.map(a => JSON.stringify(a))).size + attached.managed;
   if (total <= MANAGED_POLICIES_PER_ROLE) return [];
   const what = needed > 0
     ? `the guardrail enforcement needs ${needed} managed policies besides the inline policy, and with the ${total - needed} attached to the role that is ${total}`

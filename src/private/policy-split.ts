@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { jsonSize, unresolvedSize } from './policy-size';
+import { jsonSize, literalSize, unresolvedSize } from './policy-size';
 
 /** The characters of a policy document around its statements: `{"Version":"2012-10-17","Statement":[]}`. */
 export const DOCUMENT_OVERHEAD = JSON.stringify({ Version: '2012-10-17', Statement: [] }).length;
@@ -45,7 +45,7 @@ interface Measured {
  * caller's quota check reports it.
  */
 export function splitStatements(stack: Stack, statements: iam.PolicyStatement[], options: SplitOptions): PolicyPart[] {
-  const all = documentSize(statements.map(s => unresolvedSize(stack, s.toStatementJson())));
+  const all = documentSize(statements.map(s => statementSize(stack, s)));
   if (all <= options.firstBudget) return [{ statements, size: all }];
   const measured = new Map(statements.map(s => [s, measure(stack, s)]));
 
@@ -96,6 +96,20 @@ export function splitStatements(stack: Stack, statements: iam.PolicyStatement[],
     }
   }
   return parts.map(({ statements: s, size }) => ({ statements: s, size }));
+}
+
+/** The sizes of frozen statements without tokens (shared by many principals: the Denies of the paths). */
+const LITERAL_SIZES = new WeakMap<iam.PolicyStatement, number>();
+
+/** The characters of one statement, estimated high for tokens. */
+function statementSize(stack: Stack, statement: iam.PolicyStatement): number {
+  const known = LITERAL_SIZES.get(statement);
+  if (known !== undefined) return known;
+  const json = statement.toStatementJson();
+  const literal = statement.frozen ? literalSize(json) : undefined;
+  if (literal === undefined) return unresolvedSize(stack, json);
+  LITERAL_SIZES.set(statement, literal);
+  return literal;
 }
 
 /** The size of a document of statements of these sizes. */

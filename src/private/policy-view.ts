@@ -31,9 +31,15 @@ export interface PrincipalPolicies {
 
 type PolicyResource = iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRolePolicy | iam.CfnUserPolicy | iam.CfnGroupPolicy;
 
-/** The views of the stacks read during one validation (see `PolicyView.of`). */
-const VIEWS = new WeakMap<Stack, { view: PolicyView; children: number }>();
-const CLEARS = new WeakSet<Stack>();
+/**
+ * The view of each stack, cached for one synthesis: from the stack's own validation (which runs before its
+ * children's, and drops the view of an earlier synthesis) until the synchronous synthesis ends. The tree does
+ * not change in that time (aws-cdk-lib refuses a change to the tree after the first synthesis), so every
+ * check of the stack reads the same view.
+ */
+const VIEWS = new WeakMap<Stack, PolicyView>();
+/** The stacks whose validation drops their cached view. */
+const RESETS = new WeakSet<Stack>();
 
 /**
  * One view of the policies of every IAM principal of a stack: for each role, user and group, every
@@ -47,20 +53,20 @@ const CLEARS = new WeakSet<Stack>();
  */
 export class PolicyView {
   /**
-   * The view of `stack` for the checks at validation: built once per validation of the stack (and rebuilt
-   * when the stack has changed since), so that many principals do not each scan the stack.
+   * The view of `stack` for the checks at validation and the validation plugins: built once per synthesis,
+   * so that many principals do not each scan the stack.
    */
   public static of(stack: Stack): PolicyView {
-    if (!CLEARS.has(stack)) {
-      // The stack is validated before its children: each validation starts with a fresh view.
-      CLEARS.add(stack);
+    if (!RESETS.has(stack)) {
+      RESETS.add(stack);
       stack.node.addValidation({ validate: () => { VIEWS.delete(stack); return []; } });
     }
-    const children = stack.node.children.length;
     const cached = VIEWS.get(stack);
-    if (cached !== undefined && cached.children === children) return cached.view;
+    if (cached !== undefined) return cached;
     const view = PolicyView.build(stack);
-    VIEWS.set(stack, { view, children });
+    VIEWS.set(stack, view);
+    // Dropped when the synchronous work that asked for it ends, so that it is never read after a change.
+    queueMicrotask(() => { if (VIEWS.get(stack) === view) VIEWS.delete(stack); });
     return view;
   }
 
@@ -69,14 +75,16 @@ export class PolicyView {
     return new PolicyView(stack);
   }
 
-  /** The principals of the stack. */
-  public readonly principals: StackPrincipals;
+  private stackPrincipals?: StackPrincipals;
   private readonly byPrincipal = new Map<string, AttachedPolicy[]>();
   private readonly managedByLogicalId = new Map<string, AttachedPolicy>();
+  private readonly resolvedArns = new Map<PrincipalResource, unknown[]>();
+
+  private readonly constructs: IConstruct[];
 
   private constructor(private readonly stack: Stack) {
     const constructs = stack.node.findAll().filter(c => Stack.of(c) === stack);
-    this.principals = StackPrincipals.fromConstructs(stack, constructs);
+    this.constructs = constructs;
     for (const c of constructs) {
       if (!isPolicyResource(c)) continue;
       const entry = attachedPolicy(stack, c);
@@ -89,8 +97,16 @@ export class PolicyView {
     }
   }
 
+  /** The principals of the stack (found when first needed: a stack without policy resources needs none). */
+  public get principals(): StackPrincipals {
+    this.stackPrincipals ??= StackPrincipals.fromConstructs(this.stack, this.constructs);
+    return this.stackPrincipals;
+  }
+
   /** The policy resources that name the principal (AWS::IAM::Policy and friends, and managed policies by their `Roles`). */
   public attachedTo(principal: PrincipalResource): AttachedPolicy[] {
+    // No policy resource names any principal: nothing to match (and no principal's key to resolve).
+    if (this.byPrincipal.size === 0) return [];
     return this.byPrincipal.get(this.principals.keyOfResource(principal)) ?? [];
   }
 
@@ -124,8 +140,14 @@ export class PolicyView {
     };
   }
 
-  private managedPolicyArns(principal: PrincipalResource): unknown[] {
-    return asArray(this.stack.resolve((principal as iam.CfnRole).managedPolicyArns));
+  /** The principal's ManagedPolicyArns, resolved (once per principal). */
+  public managedPolicyArns(principal: PrincipalResource): unknown[] {
+    let arns = this.resolvedArns.get(principal);
+    if (arns === undefined) {
+      arns = asArray(this.stack.resolve((principal as iam.CfnRole).managedPolicyArns));
+      this.resolvedArns.set(principal, arns);
+    }
+    return arns;
   }
 
   private keysNamedBy(c: PolicyResource): string[] {

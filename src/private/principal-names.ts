@@ -30,12 +30,15 @@ export class StackPrincipals {
 
   private readonly byName = new Map<string, string>();
   private readonly byLogicalId = new Map<string, PrincipalResource>();
+  /** The logical ID of each principal (resolving one costs more than the lookup). */
+  private readonly logicalIds = new Map<PrincipalResource, string>();
 
   private constructor(private readonly stack: Stack, constructs: IConstruct[]) {
     for (const c of constructs) {
       if (!isPrincipalResource(c) || Stack.of(c) !== stack) continue;
       const logicalId = stack.resolve(c.logicalId) as string;
       this.byLogicalId.set(logicalId, c);
+      this.logicalIds.set(c, logicalId);
       const name = stack.resolve(c instanceof iam.CfnRole ? c.roleName : c instanceof iam.CfnUser ? c.userName : c.groupName);
       if (typeof name === 'string') this.byName.set(`${principalKindOf(c)}:${name}`, logicalId);
     }
@@ -64,7 +67,7 @@ export class StackPrincipals {
 
   /** The key of an L1 principal of this stack. */
   public keyOfResource(principal: PrincipalResource): string {
-    return `logical:${this.stack.resolve(principal.logicalId)}`;
+    return `logical:${this.logicalIds.get(principal) ?? this.stack.resolve(principal.logicalId)}`;
   }
 
   /** The principal a value refers to: `{ Ref: ID }`, or `{ Fn::GetAtt: [ID, 'Arn'] }` anywhere inside it. */

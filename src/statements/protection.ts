@@ -8,7 +8,14 @@ import { unique } from '../util/policy-json';
  * removes its actions. `iam:PassRole` is denied in a statement of its own, only when the role would be
  * passed to Amazon Bedrock (`iam:PassedToService`), so passing roles to other services is left alone.
  */
+/** The frozen Denies of each list of denied paths (a handful of lists per app). */
+const PATH_DENIES = new Map<string, iam.PolicyStatement[]>();
+
 export function inferencePathDenyStatements(paths: InferencePathInfo[]): iam.PolicyStatement[] {
+  // The same paths give the same statements, frozen (immutable): built once and shared by every principal.
+  const key = paths.map(p => p.path).join(',');
+  const cached = PATH_DENIES.get(key);
+  if (cached !== undefined) return [...cached];
   const statements: iam.PolicyStatement[] = [];
   const actions = unique(paths.filter(p => p.passedToService === undefined).flatMap(p => p.actions));
   if (actions.length > 0) {
@@ -29,7 +36,9 @@ export function inferencePathDenyStatements(paths: InferencePathInfo[]): iam.Pol
       conditions: { StringEquals: { 'iam:PassedToService': services.length === 1 ? services[0] : services } },
     }));
   }
-  return statements;
+  statements.forEach(st => st.freeze());
+  PATH_DENIES.set(key, statements);
+  return [...statements];
 }
 
 /**
@@ -74,11 +83,14 @@ export function guardrailProtectionStatements(guardrailArns: string[]): iam.Poli
       actions: GUARDRAIL_MUTATION_ACTIONS,
       resources: unique(guardrailArns),
     }),
-    new iam.PolicyStatement({
-      sid: 'DenyChangesToAccountGuardrailSettings',
-      effect: iam.Effect.DENY,
-      actions: ENFORCED_CONFIGURATION_ACTIONS,
-      resources: ['*'],
-    }),
+    ACCOUNT_SETTINGS_DENY,
   ];
 }
+
+/** The Deny of changes to the account's guardrail settings: the same for every principal, frozen and shared. */
+const ACCOUNT_SETTINGS_DENY = new iam.PolicyStatement({
+  sid: 'DenyChangesToAccountGuardrailSettings',
+  effect: iam.Effect.DENY,
+  actions: ENFORCED_CONFIGURATION_ACTIONS,
+  resources: ['*'],
+}).freeze();
