@@ -6,6 +6,7 @@ export * from './model/inference-path';
 export * from './invoker/guardrail-enforcement-options';
 export * from './invoker/guardrail-enforced-invoker-role';
 export * from './invoker/guardrail-enforcement-policy';
+export * from './service-role/bedrock-service-role-props';
 export * from './agent/agent-execution-role';
 export * from './flow/flow-service-role';
 export * from './key/encrypted-guardrail-key';

@@ -1,4 +1,4 @@
-import { Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,8 +6,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
-import { InvokableModel, ModelGrant } from '../model/invokable-model';
-import { BedrockServiceRole, ServiceRoleKind } from '../service-role/bedrock-service-role';
+import { InvokableModel } from '../model/invokable-model';
+import { BedrockServiceRole, ifAny, ServiceRoleKind } from '../service-role/bedrock-service-role';
+import { BedrockServiceRoleProps } from '../service-role/bedrock-service-role-props';
 import {
   actionGroupSchemaStatement,
   agentGetGuardrailStatement,
@@ -27,21 +28,25 @@ import { constructError } from '../util/validation';
 const ROLE_NAME_PREFIX = 'AmazonBedrockExecutionRoleForAgents_';
 const MAX_ROLE_NAME = 64;
 
+/** The role's lists of ARNs (see `BedrockServiceRole._add`). */
+const SCHEMAS = 'actionGroupSchemas';
+const KNOWLEDGE_BASES = 'knowledgeBases';
+const SECRETS = 'thirdPartyKnowledgeBaseSecrets';
+const COLLABORATORS = 'collaborators';
+
 /** Agents: assumed by Amazon Bedrock for this account's agents (`agent/ID`, IDs of 10 letters and digits). */
 const AGENT_ROLE: ServiceRoleKind = {
-  servicePrincipal: BEDROCK_SERVICE,
-  arnService: 'bedrock',
   resourceType: 'agent',
-  idPattern: /^[0-9a-zA-Z]{10}$/,
-  idsProp: 'agentIds',
   policyName: 'AgentPermissions',
   quotaFix: 'fewer models or destination Regions, or fewer knowledge bases, schemas and collaborators per role',
+  description: 'Service role that Amazon Bedrock assumes to run agents',
+  defaultRoleName: role => ROLE_NAME_PREFIX + Names.uniqueResourceName(role, { maxLength: MAX_ROLE_NAME - ROLE_NAME_PREFIX.length }),
 };
 
 /**
  * Properties of an AgentExecutionRole.
  */
-export interface AgentExecutionRoleProps {
+export interface AgentExecutionRoleProps extends BedrockServiceRoleProps {
   /**
    * The models the agent orchestrates with.
    *
@@ -112,40 +117,13 @@ export interface AgentExecutionRoleProps {
   readonly encryptionKey?: kmsRefs.IKeyRef;
 
   /**
-   * The IDs of the agents that may assume the role (`aws:SourceArn`). Give literal IDs after the agents
-   * exist; an agent created in the same stack refers to this role, so its ID cannot be used here.
+   * The IDs of the agents that may assume the role (`aws:SourceArn`). An agent of the same stack that uses
+   * this role cannot be named here (the template would have a dependency cycle): give its literal ID once
+   * it exists. Other agents' IDs, literal or references, are fine.
    *
    * @default - every agent of this account in the stack's Region (`agent/*`)
    */
   readonly agentIds?: string[];
-
-  /**
-   * The role name.
-   *
-   * @default - `AmazonBedrockExecutionRoleForAgents_` and a suffix unique in the app, 64 characters at most
-   */
-  readonly roleName?: string;
-
-  /**
-   * A description of the role.
-   *
-   * @default - a description that names the agent service role
-   */
-  readonly description?: string;
-
-  /**
-   * The permissions boundary of the role.
-   *
-   * @default - none
-   */
-  readonly permissionsBoundary?: iam.IManagedPolicy;
-
-  /**
-   * The path of the role.
-   *
-   * @default "/"
-   */
-  readonly path?: string;
 }
 
 /**
@@ -165,36 +143,15 @@ export class AgentExecutionRole extends BedrockServiceRole {
   /** The ARNs of the agents that may assume the role. */
   public readonly agentArns: string[];
 
-  private readonly modelGrants: ModelGrant[];
-  private readonly grantedModels: InvokableModel[];
-  private readonly schemaArns: string[];
-  private readonly knowledgeBaseArns: string[];
-  private readonly secretArns: string[];
-  private readonly collaboratorArns: string[];
   private readonly guardrail?: BoundGuardrail;
   private readonly encryptionKeyArn?: string;
   private readonly allowRetrieveAndGenerate: boolean;
-  private actionGroupPermissions: number;
+  private actionGroupPermissions = 0;
 
   constructor(scope: Construct, id: string, props: AgentExecutionRoleProps) {
-    let self: AgentExecutionRole | undefined;
-    super(scope, id, AGENT_ROLE, {
-      ids: props.agentIds,
-      roleName: props.roleName ?? Lazy.string({ produce: () => defaultRoleName(self!) }),
-      description: props.description ?? 'Service role that Amazon Bedrock assumes to run agents',
-      permissionsBoundary: props.permissionsBoundary,
-      path: props.path,
-    });
-    self = this;
+    super(scope, id, AGENT_ROLE, props.agentIds, props);
     this.agentArns = this._sourceArns;
-    this.modelGrants = [];
-    this.grantedModels = [];
-    this.schemaArns = [];
-    this.knowledgeBaseArns = [];
-    this.secretArns = [];
-    this.collaboratorArns = [];
     this.allowRetrieveAndGenerate = props.allowRetrieveAndGenerate ?? false;
-    this.actionGroupPermissions = 0;
     this.guardrail = props.guardrail?._bind(this);
     this.encryptionKeyArn = props.encryptionKey?.keyRef.keyArn;
 
@@ -204,25 +161,12 @@ export class AgentExecutionRole extends BedrockServiceRole {
     props.models.forEach(m => this.addModel(m));
     props.actionGroupSchemas?.forEach(l => this.addActionGroupSchema(l));
     props.knowledgeBases?.forEach(kb => this.addKnowledgeBase(kb));
-    props.thirdPartyKnowledgeBaseSecrets?.forEach(s => this.addThirdPartyKnowledgeBaseSecret(s));
+    props.thirdPartyKnowledgeBaseSecrets?.forEach(secret => this.addThirdPartyKnowledgeBaseSecret(secret));
     props.collaborators?.forEach(c => this.addCollaborator(c));
-  }
-
-  /** The models the agent orchestrates with. */
-  public get models(): InvokableModel[] {
-    return [...this.grantedModels];
-  }
-
-  /** Grants one more orchestration model. */
-  public addModel(model: InvokableModel): void {
-    this._checkOpen('addModel');
-    this.modelGrants.push(model._bind(this));
-    this.grantedModels.push(model);
   }
 
   /** Grants `s3:GetObject` on one more action-group schema object. */
   public addActionGroupSchema(location: s3.Location): void {
-    this._checkOpen('addActionGroupSchema');
     if (!Token.isUnresolved(location.objectKey) && (location.objectKey === '' || location.objectKey.includes('*'))) {
       throw constructError(this, `the action-group schema location in bucket '${location.bucketName}' has ${location.objectKey === '' ? 'no object key' : `the wildcard key '${location.objectKey}'`}. `
         + 'Fix: give the key of the schema object itself, for example { bucketName, objectKey: \'schemas/orders.yaml\' }.');
@@ -230,29 +174,26 @@ export class AgentExecutionRole extends BedrockServiceRole {
     if (!Token.isUnresolved(location.bucketName) && location.bucketName === '') {
       throw constructError(this, 'an action-group schema location has no bucket name. Fix: give the bucket that holds the schema.');
     }
-    this.schemaArns.push(objectArn(this, location));
+    this._add('addActionGroupSchema', SCHEMAS, objectArn(this, location));
   }
 
   /** Grants `bedrock:Retrieve` on one more knowledge base. */
   public addKnowledgeBase(knowledgeBase: bedrockRefs.IKnowledgeBaseRef): void {
-    this._checkOpen('addKnowledgeBase');
-    this.knowledgeBaseArns.push(knowledgeBase.knowledgeBaseRef.knowledgeBaseArn);
+    this._add('addKnowledgeBase', KNOWLEDGE_BASES, knowledgeBase.knowledgeBaseRef.knowledgeBaseArn);
   }
 
   /** Allows associating a third-party knowledge base whose credentials are in this secret. */
   public addThirdPartyKnowledgeBaseSecret(secret: secretsmanager.ISecret): void {
-    this._checkOpen('addThirdPartyKnowledgeBaseSecret');
     if (secret.secretFullArn === undefined) {
       throw constructError(this, `the secret ${secret.node.path} was imported by name or partial ARN, but the condition key takes the full secret ARN (with its random suffix). `
         + 'Fix: import it with secretsmanager.Secret.fromSecretCompleteArn().');
     }
-    this.secretArns.push(secret.secretFullArn);
+    this._add('addThirdPartyKnowledgeBaseSecret', SECRETS, secret.secretFullArn);
   }
 
   /** Allows the agent, as a supervisor, to use one more collaborator agent alias. */
   public addCollaborator(alias: bedrockRefs.IAgentAliasRef): void {
-    this._checkOpen('addCollaborator');
-    this.collaboratorArns.push(alias.agentAliasRef.agentAliasArn);
+    this._add('addCollaborator', COLLABORATORS, alias.agentAliasRef.agentAliasArn);
   }
 
   /**
@@ -273,24 +214,20 @@ export class AgentExecutionRole extends BedrockServiceRole {
 
   /** @internal */
   protected _statements(): iam.PolicyStatement[] {
-    const statements = agentModelStatements(this.modelGrants);
-    if (this.schemaArns.length > 0) statements.push(actionGroupSchemaStatement(this, this.schemaArns));
-    if (this.knowledgeBaseArns.length > 0) statements.push(knowledgeBaseRetrieveStatement('AgentKnowledgeBaseQuery', this.knowledgeBaseArns));
-    if (this.allowRetrieveAndGenerate) statements.push(retrieveAndGenerateStatement());
-    if (this.secretArns.length > 0) statements.push(thirdPartyKnowledgeBaseStatement(this.secretArns));
-    if (this.guardrail !== undefined) {
-      statements.push(applyGuardrailStatement([this.guardrail]));
-      const decrypt = guardrailKeyDecryptStatement([this.guardrail]);
-      if (decrypt !== undefined) statements.push(decrypt);
-      if (this.guardrail.hasProfile) statements.push(agentGetGuardrailStatement([this.guardrail.guardrailArn]));
-    }
-    if (this.collaboratorArns.length > 0) statements.push(collaboratorStatement(this.collaboratorArns));
-    if (this.encryptionKeyArn !== undefined) statements.push(agentKeyStatement(this.encryptionKeyArn, this.agentArns));
-    return statements;
+    const guardrail = this.guardrail;
+    return [
+      ...agentModelStatements(this._modelGrants),
+      ifAny(this._values(SCHEMAS), arns => actionGroupSchemaStatement(this, arns)),
+      ifAny(this._values(KNOWLEDGE_BASES), arns => knowledgeBaseRetrieveStatement('AgentKnowledgeBaseQuery', arns)),
+      this.allowRetrieveAndGenerate ? retrieveAndGenerateStatement() : undefined,
+      ifAny(this._values(SECRETS), thirdPartyKnowledgeBaseStatement),
+      ...(guardrail === undefined ? [] : [
+        applyGuardrailStatement([guardrail]),
+        guardrailKeyDecryptStatement([guardrail]),
+        guardrail.hasProfile ? agentGetGuardrailStatement([guardrail.guardrailArn]) : undefined,
+      ]),
+      ifAny(this._values(COLLABORATORS), collaboratorStatement),
+      this.encryptionKeyArn === undefined ? undefined : agentKeyStatement(this.encryptionKeyArn, this.agentArns),
+    ].filter((st): st is iam.PolicyStatement => st !== undefined);
   }
-}
-
-/** `AmazonBedrockExecutionRoleForAgents_` and a suffix unique in the app, within IAM's 64 characters. */
-function defaultRoleName(role: Construct): string {
-  return ROLE_NAME_PREFIX + Names.uniqueResourceName(role, { maxLength: MAX_ROLE_NAME - ROLE_NAME_PREFIX.length });
 }

@@ -1,7 +1,7 @@
 import { AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { GuardrailEnforcementOptions } from './guardrail-enforcement-options';
+import { GuardrailEnforcementOptions, IGuardrailEnforcement } from './guardrail-enforcement-options';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { DeferredPolicyDocument } from '../private/deferred-document';
@@ -77,7 +77,7 @@ export interface GuardrailEnforcedInvokerRoleProps extends iam.RoleProps, Guardr
  * checked with every AWS::IAM::Policy and AWS::IAM::ManagedPolicy of its stack that names it: 10,240
  * characters inline, 6,144 per managed policy, 2,048 for the trust policy, 10 managed policies.
  */
-export class GuardrailEnforcedInvokerRole extends iam.Role {
+export class GuardrailEnforcedInvokerRole extends iam.Role implements IGuardrailEnforcement {
   private readonly enforcement: GuardrailEnforcement;
   /** The role's own `inlinePolicies` (in the role resource, beside the enforcement). */
   private readonly ownInlineDocuments: iam.PolicyDocument[];
@@ -138,12 +138,12 @@ export class GuardrailEnforcedInvokerRole extends iam.Role {
 
   /** The approved guardrails. */
   public get guardrails(): EnforcedGuardrail[] {
-    return this.enforcement.approvedGuardrails;
+    return this.enforcement.guardrails;
   }
 
   /** The models the role may run inference on. */
   public get models(): InvokableModel[] {
-    return this.enforcement.grantedModels;
+    return this.enforcement.models;
   }
 
   /** Approves one more guardrail (and its versions) for every granted model. */

@@ -1,4 +1,6 @@
+import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePath } from '../model/inference-path';
+import { InvokableModel } from '../model/invokable-model';
 
 /**
  * What a guardrail enforcement denies besides inference without an approved guardrail. Shared by
@@ -30,4 +32,23 @@ export interface GuardrailEnforcementOptions {
    * @default true
    */
   readonly protectApprovedGuardrails?: boolean;
+}
+
+/**
+ * The approved guardrails and granted models of a guardrail enforcement, and how to add to them: what
+ * GuardrailEnforcedInvokerRole and GuardrailEnforcementPolicy have in common. Both keep them in one internal
+ * holder, which builds the same statements for either.
+ */
+export interface IGuardrailEnforcement {
+  /** The approved guardrails. */
+  readonly guardrails: EnforcedGuardrail[];
+
+  /** The models the principals may run inference on (always with an approved guardrail). */
+  readonly models: InvokableModel[];
+
+  /** Approves one more guardrail (and its versions) for every granted model. */
+  addGuardrail(guardrail: EnforcedGuardrail): void;
+
+  /** Grants inference on one more model, with an approved guardrail only. */
+  addModel(model: InvokableModel): void;
 }

@@ -2,7 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { aws_iam as iamRefs } from 'aws-cdk-lib/interfaces';
 import { Construct, IConstruct } from 'constructs';
-import { GuardrailEnforcementOptions } from './guardrail-enforcement-options';
+import { GuardrailEnforcementOptions, IGuardrailEnforcement } from './guardrail-enforcement-options';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
@@ -97,7 +97,7 @@ export interface GuardrailEnforcementPolicyProps extends GuardrailEnforcementOpt
  * `AWSLambdaBasicExecutionRole`) come with the role, before this one. Use GuardrailEnforcedInvokerRole for a
  * new role, which carries the enforcement from its creation.
  */
-export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
+export class GuardrailEnforcementPolicy extends iam.ManagedPolicy implements IGuardrailEnforcement {
   private readonly enforcement: GuardrailEnforcement;
   private readonly principals: IConstruct[];
   private readonly roleNames: string[] = [];
@@ -132,12 +132,12 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy {
 
   /** The approved guardrails. */
   public get guardrails(): EnforcedGuardrail[] {
-    return this.enforcement.approvedGuardrails;
+    return this.enforcement.guardrails;
   }
 
   /** The models the principals may run inference on. */
   public get models(): InvokableModel[] {
-    return this.enforcement.grantedModels;
+    return this.enforcement.models;
   }
 
   /** Approves one more guardrail (and its versions) for every granted model. */

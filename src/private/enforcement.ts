@@ -39,8 +39,8 @@ export class GuardrailEnforcement {
   private owner?: IConstruct;
   private layout?: (statements: iam.PolicyStatement[], denies: iam.PolicyStatement[]) => PolicyPart[];
   private laidOut?: PolicyPart[];
-  private readonly guardrails: EnforcedGuardrail[] = [];
-  private readonly models: InvokableModel[] = [];
+  private readonly approved: EnforcedGuardrail[] = [];
+  private readonly granted: InvokableModel[] = [];
   private readonly boundGuardrails: BoundGuardrail[] = [];
   private readonly grants: ModelGrant[] = [];
 
@@ -101,24 +101,24 @@ export class GuardrailEnforcement {
     return [...(this.options.allowUnguardedPaths ?? [])];
   }
 
-  public get approvedGuardrails(): EnforcedGuardrail[] {
-    return [...this.guardrails];
+  public get guardrails(): EnforcedGuardrail[] {
+    return [...this.approved];
   }
 
-  public get grantedModels(): InvokableModel[] {
-    return [...this.models];
+  public get models(): InvokableModel[] {
+    return [...this.granted];
   }
 
   public addGuardrail(guardrail: EnforcedGuardrail) {
     const owner = this.checkOpen('addGuardrail');
     this.boundGuardrails.push(guardrail._bind(owner));
-    this.guardrails.push(guardrail);
+    this.approved.push(guardrail);
   }
 
   public addModel(model: InvokableModel) {
     const owner = this.checkOpen('addModel');
     this.grants.push(model._bind(owner));
-    this.models.push(model);
+    this.granted.push(model);
   }
 
   private checkOpen(method: string): IConstruct {

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { INFERENCE_ACTIONS, modelInvocationStatements } from './inference';
+import { allow, oneOrMany } from './statement';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
 
@@ -34,12 +35,7 @@ export function agentModelStatements(models: ModelGrant[]): iam.PolicyStatement[
   });
   const routed = unique(models.flatMap(m => m.routes.flatMap(r => r.modelArns)));
   if (routed.length > 0) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'AgentGetFoundationModel',
-      effect: iam.Effect.ALLOW,
-      actions: ['bedrock:GetFoundationModel'],
-      resources: routed,
-    }));
+    statements.push(allow('AgentGetFoundationModel', ['bedrock:GetFoundationModel'], routed));
   }
   return statements;
 }
@@ -51,23 +47,12 @@ export function objectArn(scope: IConstruct, location: s3.Location): string {
 
 /** agents-permissions AgentActionGroupS3: `s3:GetObject` on exactly the schema objects, in buckets of this account. */
 export function actionGroupSchemaStatement(scope: IConstruct, objectArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'AgentActionGroupS3',
-    effect: iam.Effect.ALLOW,
-    actions: ['s3:GetObject'],
-    resources: unique(objectArns),
-    conditions: { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } },
-  });
+  return allow('AgentActionGroupS3', ['s3:GetObject'], objectArns, { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } });
 }
 
 /** agents-permissions AgentKnowledgeBaseQuery: `bedrock:Retrieve` on the knowledge bases. */
 export function knowledgeBaseRetrieveStatement(sid: string, knowledgeBaseArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid,
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:Retrieve'],
-    resources: unique(knowledgeBaseArns),
-  });
+  return allow(sid, ['bedrock:Retrieve'], knowledgeBaseArns);
 }
 
 /**
@@ -75,12 +60,7 @@ export function knowledgeBaseRetrieveStatement(sid: string, knowledgeBaseArns: s
  * `Resource: "*"` grants it; the docs' knowledge-base-scoped grant of it allows nothing (Service Authorization Reference).
  */
 export function retrieveAndGenerateStatement(): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'AgentRetrieveAndGenerate',
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:RetrieveAndGenerate'],
-    resources: ['*'],
-  });
+  return allow('AgentRetrieveAndGenerate', ['bedrock:RetrieveAndGenerate'], ['*']);
 }
 
 /**
@@ -88,14 +68,8 @@ export function retrieveAndGenerateStatement(): iam.PolicyStatement {
  * condition key holds the Secrets Manager ARN of the third-party credentials, not a KMS key ARN.
  */
 export function thirdPartyKnowledgeBaseStatement(secretArns: string[]): iam.PolicyStatement {
-  const arns = unique(secretArns);
-  return new iam.PolicyStatement({
-    sid: 'Agent3PKnowledgeBase',
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:AssociateThirdPartyKnowledgeBase'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'bedrock:ThirdPartyKnowledgeBaseCredentialsSecretArn': arns.length === 1 ? arns[0] : arns } },
-  });
+  return allow('Agent3PKnowledgeBase', ['bedrock:AssociateThirdPartyKnowledgeBase'], ['*'],
+    { StringEquals: { 'bedrock:ThirdPartyKnowledgeBaseCredentialsSecretArn': oneOrMany(unique(secretArns)) } });
 }
 
 /**
@@ -103,22 +77,12 @@ export function thirdPartyKnowledgeBaseStatement(secretArns: string[]): iam.Poli
  * `bedrock:GetGuardrail` on the guardrail.
  */
 export function agentGetGuardrailStatement(guardrailArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'AgentGetGuardrail',
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:GetGuardrail'],
-    resources: unique(guardrailArns),
-  });
+  return allow('AgentGetGuardrail', ['bedrock:GetGuardrail'], guardrailArns);
 }
 
 /** agents-permissions multi-agent collaboration (supervisor): `GetAgentAlias` and `InvokeAgent` on collaborator aliases. */
 export function collaboratorStatement(aliasArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'AgentMultiAgentCollaboration',
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:GetAgentAlias', 'bedrock:InvokeAgent'],
-    resources: unique(aliasArns),
-  });
+  return allow('AgentMultiAgentCollaboration', ['bedrock:GetAgentAlias', 'bedrock:InvokeAgent'], aliasArns);
 }
 
 /**
@@ -126,11 +90,6 @@ export function collaboratorStatement(aliasArns: string[]): iam.PolicyStatement 
  * the agents' encryption context (`kms:EncryptionContext:aws:bedrock:arn`).
  */
 export function agentKeyStatement(keyArn: string, agentArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'EncryptDecryptAgents',
-    effect: iam.Effect.ALLOW,
-    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    resources: [keyArn],
-    conditions: { StringLike: { 'kms:EncryptionContext:aws:bedrock:arn': agentArns.length === 1 ? agentArns[0] : agentArns } },
-  });
+  return allow('EncryptDecryptAgents', ['kms:GenerateDataKey', 'kms:Decrypt'], [keyArn],
+    { StringLike: { 'kms:EncryptionContext:aws:bedrock:arn': oneOrMany(agentArns) } });
 }

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { modelInvocationStatements } from './inference';
+import { allow, Conditions, oneOrMany } from './statement';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
 
@@ -42,22 +43,13 @@ export function flowModelStatements(models: ModelGrant[]): iam.PolicyStatement[]
  * `bedrock:GetPrompt` for older flows, on each prompt and its versions (`prompt/ID:N`).
  */
 export function promptStatement(promptArns: string[], legacyGetPrompt: boolean): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'UsePromptFromPromptManagement',
-    effect: iam.Effect.ALLOW,
-    actions: legacyGetPrompt ? ['bedrock:RenderPrompt', 'bedrock:GetPrompt'] : ['bedrock:RenderPrompt'],
-    resources: unique(promptArns.flatMap(arn => [arn, `${arn}:*`])),
-  });
+  return allow('UsePromptFromPromptManagement', legacyGetPrompt ? ['bedrock:RenderPrompt', 'bedrock:GetPrompt'] : ['bedrock:RenderPrompt'],
+    promptArns.flatMap(arn => [arn, `${arn}:*`]));
 }
 
 /** flows-permissions InvokeAgent: `bedrock:InvokeAgent` on agent aliases. */
 export function flowAgentStatement(aliasArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'InvokeAgent',
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:InvokeAgent'],
-    resources: unique(aliasArns),
-  });
+  return allow('InvokeAgent', ['bedrock:InvokeAgent'], aliasArns);
 }
 
 /**
@@ -66,44 +58,22 @@ export function flowAgentStatement(aliasArns: string[]): iam.PolicyStatement {
  * itself is left out: these actions authorize objects only.
  */
 export function flowBucketStatement(scope: IConstruct, sid: string, action: string, objectPatterns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid,
-    effect: iam.Effect.ALLOW,
-    actions: [action],
-    resources: unique(objectPatterns),
-    conditions: { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } },
-  });
+  return allow(sid, [action], objectPatterns, { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } });
 }
 
 /** flows-permissions LambdaPermissions: the Flows role invokes Lambda nodes (flows created after 2024-11-22). */
 export function flowLambdaStatement(functionArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'LambdaPermissions',
-    effect: iam.Effect.ALLOW,
-    actions: ['lambda:InvokeFunction'],
-    resources: unique(functionArns),
-  });
+  return allow('LambdaPermissions', ['lambda:InvokeFunction'], functionArns);
 }
 
 /** flows-permissions AmazonLexPermissions: the Flows role calls Lex nodes (flows created after 2024-11-22). */
 export function flowLexStatement(botAliasArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'AmazonLexPermissions',
-    effect: iam.Effect.ALLOW,
-    actions: ['lex:RecognizeUtterance'],
-    resources: unique(botAliasArns),
-  });
+  return allow('AmazonLexPermissions', ['lex:RecognizeUtterance'], botAliasArns);
 }
 
 /** flows-permissions KMSPermissions: encrypted resources the flow uses, keys of this account. */
 export function flowResourceKeyStatement(scope: IConstruct, keyArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'KMSPermissions',
-    effect: iam.Effect.ALLOW,
-    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    resources: unique(keyArns),
-    conditions: { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } },
-  });
+  return allow('KMSPermissions', FLOW_KEY_ACTIONS, keyArns, { StringEquals: { 'aws:ResourceAccount': Stack.of(scope).account } });
 }
 
 /**
@@ -134,10 +104,10 @@ export function flowEncryptionStatement(
 export const FLOW_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 
 /** The conditions of encryption-flows: through Amazon Bedrock in the stack's Region, for the flows' encryption context. */
-export function flowEncryptionConditions(scope: IConstruct, flowArns: string[]): { [operator: string]: { [key: string]: string | string[] } } {
+export function flowEncryptionConditions(scope: IConstruct, flowArns: string[]): Conditions {
   const stack = Stack.of(scope);
   return {
     StringEquals: { 'kms:ViaService': `bedrock.${stack.region}.${stack.urlSuffix}` },
-    StringLike: { 'kms:EncryptionContext:aws:bedrock-flows:arn': flowArns.length === 1 ? flowArns[0] : flowArns },
+    StringLike: { 'kms:EncryptionContext:aws:bedrock-flows:arn': oneOrMany(flowArns) },
   };
 }

@@ -1,11 +1,10 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { allow, Conditions, deny } from './statement';
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
 
 /** Actions that change one existing guardrail; they carry no request tags, so tag rules use aws:ResourceTag. */
 export const GUARDRAIL_CHANGE_ACTIONS = ['bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail', 'bedrock:CreateGuardrailVersion'];
-
-type Conditions = { [operator: string]: { [key: string]: string | string[] } };
 
 function tagConditions(operator: string, prefix: string, requiredTags: { [key: string]: string[] }): Conditions | undefined {
   const keys = Object.keys(requiredTags);
@@ -34,32 +33,24 @@ export function guardrailAdminStatements(options: {
   readonly allowTaggingUntagged?: boolean;
 }): iam.PolicyStatement[] {
   const statements = [
-    new iam.PolicyStatement({ sid: 'ListGuardrails', actions: ['bedrock:ListGuardrails'], resources: ['*'] }),
-    new iam.PolicyStatement({ sid: 'GetGuardrails', actions: ['bedrock:GetGuardrail'], resources: options.guardrailArns }),
+    allow('ListGuardrails', ['bedrock:ListGuardrails'], ['*']),
+    allow('GetGuardrails', ['bedrock:GetGuardrail'], options.guardrailArns),
   ];
   if (options.readOnly) return statements;
   const requestTags = tagConditions('StringEquals', 'aws:RequestTag', options.requiredTags);
   const resourceTags = tagConditions('StringEquals', 'aws:ResourceTag', options.requiredTags);
   statements.push(
-    new iam.PolicyStatement({ sid: 'CreateGuardrails', actions: ['bedrock:CreateGuardrail'], resources: ['*'], conditions: requestTags }),
-    new iam.PolicyStatement({ sid: 'ChangeGuardrails', actions: GUARDRAIL_CHANGE_ACTIONS, resources: options.guardrailArns, conditions: resourceTags }),
+    allow('CreateGuardrails', ['bedrock:CreateGuardrail'], ['*'], requestTags),
+    allow('ChangeGuardrails', GUARDRAIL_CHANGE_ACTIONS, options.guardrailArns, resourceTags),
   );
   if (options.profileArns.length > 0) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'UseGuardrailProfiles',
-      actions: ['bedrock:CreateGuardrail', 'bedrock:UpdateGuardrail'],
-      resources: options.profileArns,
-    }));
+    statements.push(allow('UseGuardrailProfiles', ['bedrock:CreateGuardrail', 'bedrock:UpdateGuardrail'], options.profileArns));
   }
   if (options.allowTagging) {
     // CreateGuardrail with tags also needs TagResource (guardrails-permissions); a tag call that sets a required key must
     // keep an allowed value. IfExists lets calls that do not touch a required key through.
-    statements.push(new iam.PolicyStatement({
-      sid: 'TagGuardrails',
-      actions: ['bedrock:TagResource'],
-      resources: options.guardrailArns,
-      conditions: tagConditions('StringEqualsIfExists', 'aws:RequestTag', options.requiredTags),
-    }));
+    statements.push(allow('TagGuardrails', ['bedrock:TagResource'], options.guardrailArns,
+      tagConditions('StringEqualsIfExists', 'aws:RequestTag', options.requiredTags)));
   }
   // The blog's intent, done correctly: one Deny per required tag, so any missing or other value denies
   // creation, and changes to guardrails without the tags are denied, whatever else the role may hold.
@@ -67,46 +58,26 @@ export function guardrailAdminStatements(options: {
   // cannot be given an allowed value and then changed, a guardrail without the tag cannot be given it
   // (adopted), and required tags cannot be removed.
   Object.entries(options.requiredTags).forEach(([key, values], i) => {
-    statements.push(new iam.PolicyStatement({
-      sid: `DenyCreateGuardrailWithoutRequiredTag${i + 1}`,
-      effect: iam.Effect.DENY,
-      actions: ['bedrock:CreateGuardrail'],
-      resources: ['*'],
-      conditions: { StringNotEquals: { [`aws:RequestTag/${key}`]: values } },
-    }), new iam.PolicyStatement({
-      sid: `DenyChangeGuardrailWithoutRequiredTag${i + 1}`,
-      effect: iam.Effect.DENY,
-      actions: GUARDRAIL_CHANGE_ACTIONS,
-      resources: options.guardrailArns,
-      conditions: { StringNotEquals: { [`aws:ResourceTag/${key}`]: values } },
-    }), ...(options.allowTaggingUntagged ? [] : [new iam.PolicyStatement({
+    statements.push(
+      deny(`DenyCreateGuardrailWithoutRequiredTag${i + 1}`, ['bedrock:CreateGuardrail'], ['*'],
+        { StringNotEquals: { [`aws:RequestTag/${key}`]: values } }),
+      deny(`DenyChangeGuardrailWithoutRequiredTag${i + 1}`, GUARDRAIL_CHANGE_ACTIONS, options.guardrailArns,
+        { StringNotEquals: { [`aws:ResourceTag/${key}`]: values } }),
       // Adopting: a request that sets the required tag on a guardrail without it (Null true) could make any
-      // untagged guardrail this team's, and then change it.
-      sid: `DenyTagUntaggedGuardrailWithRequiredTag${i + 1}`,
-      effect: iam.Effect.DENY,
-      actions: ['bedrock:TagResource'],
-      resources: options.guardrailArns,
-      // Tag keys are compared ignoring case: IAM looks up aws:ResourceTag/KEY without regard to case, so a
-      // request setting `TEAM` would otherwise slip past a Deny on `team` and still count as the team's tag.
-      conditions: { 'Null': { [`aws:ResourceTag/${key}`]: 'true' }, 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [key] } },
-    })]), new iam.PolicyStatement({
-      sid: `DenyRetagGuardrailWithOtherRequiredTag${i + 1}`,
-      effect: iam.Effect.DENY,
-      actions: ['bedrock:TagResource'],
-      resources: options.guardrailArns,
+      // untagged guardrail this team's, and then change it. Tag keys are compared ignoring case: IAM looks up
+      // aws:ResourceTag/KEY without regard to case, so a request setting `TEAM` would otherwise slip past a
+      // Deny on `team` and still count as the team's tag.
+      ...(options.allowTaggingUntagged ? [] : [deny(`DenyTagUntaggedGuardrailWithRequiredTag${i + 1}`, ['bedrock:TagResource'], options.guardrailArns,
+        { 'Null': { [`aws:ResourceTag/${key}`]: 'true' }, 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [key] } })]),
       // The tag is on the guardrail (Null false) with a value that is not allowed.
-      conditions: { Null: { [`aws:ResourceTag/${key}`]: 'false' }, StringNotEquals: { [`aws:ResourceTag/${key}`]: values } },
-    }));
+      deny(`DenyRetagGuardrailWithOtherRequiredTag${i + 1}`, ['bedrock:TagResource'], options.guardrailArns,
+        { Null: { [`aws:ResourceTag/${key}`]: 'false' }, StringNotEquals: { [`aws:ResourceTag/${key}`]: values } }),
+    );
   });
   const keys = Object.keys(options.requiredTags);
   if (keys.length > 0) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'DenyRemoveRequiredTags',
-      effect: iam.Effect.DENY,
-      actions: ['bedrock:UntagResource'],
-      resources: options.guardrailArns,
-      conditions: { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': keys } },
-    }));
+    statements.push(deny('DenyRemoveRequiredTags', ['bedrock:UntagResource'], options.guardrailArns,
+      { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': keys } }));
   }
   return statements;
 }

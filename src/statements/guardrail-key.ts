@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { allow } from './statement';
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
 
@@ -38,23 +39,18 @@ export function guardrailKeyActions(role: 'creator' | 'user'): string[] {
 /** The key-policy statements for creators or users (`Resource: "*"`, the key itself) of the key `scope`. */
 export function guardrailKeyPolicyStatements(scope: IConstruct, role: 'creator' | 'user'): iam.PolicyStatement[] {
   if (role === 'user') {
-    return [new iam.PolicyStatement({ sid: 'PermissionsForGuardrailsUsers', actions: GUARDRAIL_USER_KEY_ACTIONS, resources: ['*'] })];
+    return [allow('PermissionsForGuardrailsUsers', GUARDRAIL_USER_KEY_ACTIONS, ['*'])];
   }
   return [
-    new iam.PolicyStatement({ sid: 'PermissionsForGuardrailsCreators', actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: ['*'] }),
-    new iam.PolicyStatement({
-      sid: 'PermissionsForGuardrailsCreatorsGrants',
-      actions: GUARDRAIL_CREATOR_GRANT_ACTIONS,
-      resources: ['*'],
-      conditions: grantForBedrock(scope),
-    }),
+    allow('PermissionsForGuardrailsCreators', GUARDRAIL_CREATOR_KEY_ACTIONS, ['*']),
+    allow('PermissionsForGuardrailsCreatorsGrants', GUARDRAIL_CREATOR_GRANT_ACTIONS, ['*'], grantForBedrock(scope)),
   ];
 }
 
 /** The creators' identity statements on one key: the key actions, and CreateGrant for Bedrock only. */
 export function guardrailCreatorIdentityStatements(scope: IConstruct, keyArn: string): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_KEY_ACTIONS, resources: [keyArn] }),
-    new iam.PolicyStatement({ actions: GUARDRAIL_CREATOR_GRANT_ACTIONS, resources: [keyArn], conditions: grantForBedrock(scope) }),
+    allow(undefined, GUARDRAIL_CREATOR_KEY_ACTIONS, [keyArn]),
+    allow(undefined, GUARDRAIL_CREATOR_GRANT_ACTIONS, [keyArn], grantForBedrock(scope)),
   ];
 }

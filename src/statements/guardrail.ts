@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { allow } from './statement';
 import { BoundGuardrail } from '../guardrail/enforced-guardrail';
-import { unique } from '../util/policy-json';
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
 
@@ -10,12 +10,7 @@ import { unique } from '../util/policy-json';
  * The docs pair it with every guardrail-enforced inference Allow.
  */
 export function applyGuardrailStatement(guardrails: BoundGuardrail[], sid = 'ApplyGuardrail'): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid,
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:ApplyGuardrail'],
-    resources: unique(guardrails.flatMap(g => g.applyGuardrailArns)),
-  });
+  return allow(sid, ['bedrock:ApplyGuardrail'], guardrails.flatMap(g => g.applyGuardrailArns));
 }
 
 /**
@@ -23,12 +18,6 @@ export function applyGuardrailStatement(guardrails: BoundGuardrail[], sid = 'App
  * users in "(Optional) Create a customer managed key for your guardrail" (guardrails-permissions-kms).
  */
 export function guardrailKeyDecryptStatement(guardrails: BoundGuardrail[]): iam.PolicyStatement | undefined {
-  const keys = unique(guardrails.flatMap(g => (g.keyArn === undefined ? [] : [g.keyArn])));
-  if (keys.length === 0) return undefined;
-  return new iam.PolicyStatement({
-    sid: 'AllowRoleToUseEncryptedGuardrailDuringInference',
-    effect: iam.Effect.ALLOW,
-    actions: ['kms:Decrypt'],
-    resources: keys,
-  });
+  const keys = guardrails.flatMap(g => (g.keyArn === undefined ? [] : [g.keyArn]));
+  return keys.length === 0 ? undefined : allow('AllowRoleToUseEncryptedGuardrailDuringInference', ['kms:Decrypt'], keys);
 }

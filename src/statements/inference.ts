@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { allow, Conditions, deny, oneOrMany } from './statement';
 import { BoundGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModelKind, ModelGrant } from '../model/invokable-model';
 import { unique } from '../util/policy-json';
@@ -16,8 +17,8 @@ export const GUARDRAIL_IDENTIFIER = 'bedrock:GuardrailIdentifier';
 
 /** A pair of conditions: the positive one for the Allow and its negation for the Deny. */
 export interface GuardrailConditions {
-  readonly allow: { [operator: string]: { [key: string]: string | string[] } };
-  readonly deny: { [operator: string]: { [key: string]: string | string[] } };
+  readonly allow: Conditions;
+  readonly deny: Conditions;
 }
 
 /**
@@ -35,12 +36,10 @@ export interface GuardrailConditions {
 export function guardrailConditions(guardrails: BoundGuardrail[]): GuardrailConditions {
   const exact = unique(guardrails.flatMap(g => g.conditionValues.exact));
   const patterns = unique(guardrails.flatMap(g => g.conditionValues.patterns));
-  // One value is written as a string, as in the docs' examples.
-  const scalar = (values: string[]) => (values.length === 1 ? values[0] : values);
   if (patterns.length === 0) {
     return {
-      allow: { StringEquals: { [GUARDRAIL_IDENTIFIER]: scalar(exact) } },
-      deny: { StringNotEquals: { [GUARDRAIL_IDENTIFIER]: scalar(exact) } },
+      allow: { StringEquals: { [GUARDRAIL_IDENTIFIER]: oneOrMany(exact) } },
+      deny: { StringNotEquals: { [GUARDRAIL_IDENTIFIER]: oneOrMany(exact) } },
     };
   }
   const values = [...exact, ...patterns];
@@ -67,8 +66,6 @@ export interface ModelInvocationOptions {
   readonly conditions?: Conditions;
 }
 
-type Conditions = { [operator: string]: { [key: string]: string | string[] } };
-
 /**
  * Allow statements for inference on the granted models. Each model's own ARNs go in the statement of its
  * kind; foundation models reached through an inference profile get a statement per profile, scoped with
@@ -86,7 +83,7 @@ export function modelInvocationStatements(models: ModelGrant[], options: ModelIn
     }
   }
   for (const [sid, { actions, arns }] of groups) {
-    statements.push(new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources: unique(arns), conditions: options.conditions }));
+    statements.push(allow(sid, actions, arns, options.conditions));
   }
   const routes = new Map<string, string[]>();
   for (const route of models.flatMap(m => m.routes)) {
@@ -95,16 +92,10 @@ export function modelInvocationStatements(models: ModelGrant[], options: ModelIn
   let n = 0;
   for (const [profileArn, modelArns] of routes) {
     const conditions = options.conditions ?? {};
-    statements.push(new iam.PolicyStatement({
-      sid: options.routeSid(++n),
-      effect: iam.Effect.ALLOW,
-      actions: options.routeActions,
-      resources: modelArns,
-      conditions: {
-        ...conditions,
-        // The doc's JSON (inference-profiles-prereq) uses StringLike; the value has no wildcard, so it matches this profile only.
-        StringLike: { ...(conditions.StringLike ?? {}), 'bedrock:InferenceProfileArn': profileArn },
-      },
+    statements.push(allow(options.routeSid(++n), options.routeActions, modelArns, {
+      ...conditions,
+      // The doc's JSON (inference-profiles-prereq) uses StringLike; the value has no wildcard, so it matches this profile only.
+      StringLike: { ...(conditions.StringLike ?? {}), 'bedrock:InferenceProfileArn': profileArn },
     }));
   }
   return statements;
@@ -131,13 +122,7 @@ export function guardedInferenceStatements(models: ModelGrant[], conditions: Gua
  * imported models and prompt routers, and a Deny on foundation models alone would leave those open.
  */
 export function inferenceDenyStatement(conditions: GuardrailConditions): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'DenyInvokeWithoutApprovedGuardrail',
-    effect: iam.Effect.DENY,
-    actions: INFERENCE_ACTIONS,
-    resources: ['*'],
-    conditions: conditions.deny,
-  });
+  return deny('DenyInvokeWithoutApprovedGuardrail', INFERENCE_ACTIONS, ['*'], conditions.deny);
 }
 
 /**
@@ -146,12 +131,6 @@ export function inferenceDenyStatement(conditions: GuardrailConditions): iam.Pol
  * never match.
  */
 export function getInferenceProfileStatement(models: ModelGrant[]): iam.PolicyStatement | undefined {
-  const arns = unique(models.flatMap(m => m.profileArns));
-  if (arns.length === 0) return undefined;
-  return new iam.PolicyStatement({
-    sid: 'GetInferenceProfile',
-    effect: iam.Effect.ALLOW,
-    actions: ['bedrock:GetInferenceProfile'],
-    resources: arns,
-  });
+  const arns = models.flatMap(m => m.profileArns);
+  return arns.length === 0 ? undefined : allow('GetInferenceProfile', ['bedrock:GetInferenceProfile'], arns);
 }

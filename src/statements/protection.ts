@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { deny, oneOrMany } from './statement';
 import { InferencePathInfo } from '../model/inference-path';
 import { unique } from '../util/policy-json';
 
@@ -19,22 +20,11 @@ export function inferencePathDenyStatements(paths: InferencePathInfo[]): iam.Pol
   const statements: iam.PolicyStatement[] = [];
   const actions = unique(paths.filter(p => p.passedToService === undefined).flatMap(p => p.actions));
   if (actions.length > 0) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'DenyInferenceWithoutGuardrailCheck',
-      effect: iam.Effect.DENY,
-      actions,
-      resources: ['*'],
-    }));
+    statements.push(deny('DenyInferenceWithoutGuardrailCheck', actions, ['*']));
   }
   const services = unique(paths.flatMap(p => (p.passedToService === undefined ? [] : [p.passedToService])));
   if (services.length > 0) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'DenyPassRoleToBedrock',
-      effect: iam.Effect.DENY,
-      actions: ['iam:PassRole'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'iam:PassedToService': services.length === 1 ? services[0] : services } },
-    }));
+    statements.push(deny('DenyPassRoleToBedrock', ['iam:PassRole'], ['*'], { StringEquals: { 'iam:PassedToService': oneOrMany(services) } }));
   }
   statements.forEach(st => st.freeze());
   PATH_DENIES.set(key, statements);
@@ -77,20 +67,10 @@ export const ENFORCED_CONFIGURATION_ACTIONS = [
  */
 export function guardrailProtectionStatements(guardrailArns: string[]): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: 'DenyChangesToApprovedGuardrails',
-      effect: iam.Effect.DENY,
-      actions: GUARDRAIL_MUTATION_ACTIONS,
-      resources: unique(guardrailArns),
-    }),
+    deny('DenyChangesToApprovedGuardrails', GUARDRAIL_MUTATION_ACTIONS, guardrailArns),
     ACCOUNT_SETTINGS_DENY,
   ];
 }
 
 /** The Deny of changes to the account's guardrail settings: the same for every principal, frozen and shared. */
-const ACCOUNT_SETTINGS_DENY = new iam.PolicyStatement({
-  sid: 'DenyChangesToAccountGuardrailSettings',
-  effect: iam.Effect.DENY,
-  actions: ENFORCED_CONFIGURATION_ACTIONS,
-  resources: ['*'],
-}).freeze();
+const ACCOUNT_SETTINGS_DENY = deny('DenyChangesToAccountGuardrailSettings', ENFORCED_CONFIGURATION_ACTIONS, ['*']).freeze();

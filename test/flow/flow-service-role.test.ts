@@ -171,11 +171,14 @@ describe('node permissions: allowed on the resource, denied on a neighbour', () 
   });
 
   test('add* after construction', async () => {
-    const { policies } = synthFlowRole(basic, (role, stack) => {
-      role.addFunction(lambda.Function.fromFunctionArn(stack, 'Fn', FN_ARN));
-      role.addKnowledgeBase(CfnKnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KB12345678'));
-      role.addOutputBucket({ bucket: s3.Bucket.fromBucketName(stack, 'Out', 'flow-output') });
+    const { policies, role } = synthFlowRole(basic, (r, stack) => {
+      r.addModel(InvokableModel.foundationModel('amazon.nova-pro-v1:0'));
+      r.addFunction(lambda.Function.fromFunctionArn(stack, 'Fn', FN_ARN));
+      r.addKnowledgeBase(CfnKnowledgeBase.fromKnowledgeBaseId(stack, 'Kb', 'KB12345678'));
+      r.addOutputBucket({ bucket: s3.Bucket.fromBucketName(stack, 'Out', 'flow-output') });
     });
+    expect(role.models).toHaveLength(2);
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: fm('amazon.nova-pro-v1:0') })).toBe('Allowed');
     expect(await decide(policies, { action: 'lambda:InvokeFunction', resource: FN_ARN })).toBe('Allowed');
     expect(await decide(policies, { action: 'bedrock:Retrieve', resource: bedrock('knowledge-base', 'KB12345678') })).toBe('Allowed');
     expect(await decide(policies, {

@@ -2,7 +2,15 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { fm, G1, G2, HAIKU, invoke, newStack, SONNET, stream } from './fixtures';
-import { EnforcedGuardrail, GuardrailEnforcementPolicy, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
+import {
+  EnforcedGuardrail,
+  GuardrailEnforcedInvokerRole,
+  GuardrailEnforcementPolicy,
+  GuardrailVersion,
+  IGuardrailEnforcement,
+  InferencePath,
+  InvokableModel,
+} from '../../src';
 import { DEFAULT_ENV, resolveCfn } from '../sim/cfn';
 import { dependsOn, resourcesInCycles } from '../sim/graph';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
@@ -87,6 +95,36 @@ test('addGuardrail and addModel after construction; users and groups', async () 
   expect(await decide(policies, invoke(fm(SONNET), `${G2}:1`))).toBe('ExplicitlyDenied');
   expect(policy.guardrails).toHaveLength(2);
   expect(policy.models).toHaveLength(2);
+});
+
+test('the role and the policy share IGuardrailEnforcement: one function approves a guardrail and grants a model on either', async () => {
+  const stack = newStack();
+  const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+    models: [InvokableModel.foundationModel(HAIKU)],
+  });
+  const policy = new GuardrailEnforcementPolicy(stack, 'Enforcement', {
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+    models: [InvokableModel.foundationModel(HAIKU)],
+    users: [new iam.User(stack, 'User')],
+  });
+  const widen = (enforcement: IGuardrailEnforcement) => {
+    enforcement.addGuardrail(EnforcedGuardrail.fromArn(G2, GuardrailVersion.numbered(2)));
+    enforcement.addModel(InvokableModel.foundationModel(SONNET));
+  };
+  [role, policy].forEach(widen);
+  const json = Template.fromStack(stack).toJSON();
+  const roleDoc = json.Resources[logicalIdOf(json, 'AWS::IAM::Role', 'Invoker')].Properties.Policies[0].PolicyDocument;
+  const policyDoc = Object.values(json.Resources as { [id: string]: any }).find(r => r.Type === 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument;
+  expect(roleDoc).toEqual(policyDoc);
+  for (const enforcement of [role, policy]) {
+    expect(enforcement.guardrails.map(g => g.guardrailArn)).toEqual([G1, G2]);
+    expect(enforcement.models).toHaveLength(2);
+  }
+  const policies = [resolveCfn(policyDoc, DEFAULT_ENV)];
+  expect(await decide(policies, invoke(fm(SONNET), `${G2}:2`))).toBe('Allowed');
+  expect(await decide(policies, invoke(fm(SONNET), `${G2}:1`))).toBe('ExplicitlyDenied');
 });
 
 test('an empty list is refused, naming the construct', () => {
