@@ -182,14 +182,21 @@ function importCost(runs: number) {
     + " new m.GuardrailEnforcedInvokerRole(s,'R',{assumedBy:new iam.ServicePrincipal('lambda.amazonaws.com'),"
     + " guardrails:[m.EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123',m.GuardrailVersion.numbered(1))],"
     + " models:[m.InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0')]});";
-  const time = (code: string) => Number(execFileSync(process.execPath, ['-e', `${prelude} const m=require(${JSON.stringify(lib)}); ${code} console.log(Number(process.hrtime.bigint()-t)/1e6)`]).toString());
+  // The same role written with aws-cdk-lib alone, in a process that does not load the package.
+  const plain = "const s=new cdk.Stack(new cdk.App(),'S',{env:{account:'111122223333',region:'us-east-1'}});"
+    + " new iam.Role(s,'R',{assumedBy:new iam.ServicePrincipal('lambda.amazonaws.com'),inlinePolicies:{G:new iam.PolicyDocument({statements:["
+    + "new iam.PolicyStatement({actions:['bedrock:InvokeModel'],resources:['*'],conditions:{StringEquals:{'bedrock:GuardrailIdentifier':'x'}}})]})}});";
+  const time = (code: string, load = true) => Number(execFileSync(process.execPath, ['-e',
+    `${prelude} ${load ? `const m=require(${JSON.stringify(lib)});` : ''} ${code} console.log(Number(process.hrtime.bigint()-t)/1e6)`]).toString());
   const load: number[] = [];
   const construct: number[] = [];
+  const baseline: number[] = [];
   for (let i = 0; i < runs; i++) {
     load.push(time(''));
     construct.push(time(use));
+    baseline.push(time(plain, false));
   }
-  return { load, construct };
+  return { load, construct, baseline };
 }
 
 if (require.main === module) main();
@@ -204,7 +211,8 @@ function main() {
     console.log('Import cost: lib/ is not built (npx projen compile), so it is not measured.');
   } else {
     console.log(`Import cost (fresh processes, after the aws-cdk-lib classes the constructs extend): load ${median(imports.load).toFixed(1)} ms `
-      + `(middle half ${spread(imports.load, 1)}); load and build one GuardrailEnforcedInvokerRole ${median(imports.construct).toFixed(1)} ms (${spread(imports.construct, 1)}).`);
+      + `(middle half ${spread(imports.load, 1)}); load and build one GuardrailEnforcedInvokerRole ${median(imports.construct).toFixed(1)} ms (${spread(imports.construct, 1)}), `
+    + `against ${median(imports.baseline).toFixed(1)} ms (${spread(imports.baseline, 1)}) for one iam.Role with an inline policy and no package.`);
   }
 
   console.log(`Synth benchmark, CloudFormation validation off: at least ${runs} run(s) per size (${sizes.map(n => `${runsFor(n)} for ${n}`).join(', ')}), median and middle half; Node ${process.version}, ${os.cpus().length} CPUs`);

@@ -112,6 +112,11 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
   private readonly props: BedrockGuardrailChecksProps;
   private pack?: NagPack;
 
+  /**
+   * @param scope optional, as for cdk-nag's packs (`new BedrockGuardrailChecks(app)`): the pack checks the app
+   * it is registered on with `Validations.of(app).addPlugins()`, or the construct given to `validateScope()`
+   * @param props options
+   */
   constructor(scope?: IConstruct, props: BedrockGuardrailChecksProps = {}) {
     this.scope = scope;
     this.props = props;

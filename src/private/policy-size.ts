@@ -82,8 +82,14 @@ export function unresolvedSize(stack: Stack, value: any): number {
   if (isPlain(value)) {
     const raw = JSON.stringify(value);
     if (!raw.includes('Token[')) return raw.length;
-    const text = raw.replace(PSEUDO_TOKEN, (_m, name: string) => 'x'.repeat(PSEUDO_LENGTHS[`AWS::${name}`]));
-    if (!text.includes('Token[')) return text.length;
+    // Each pseudo parameter's token counts as its estimate; any other token needs resolving.
+    let length = raw.length;
+    let tokens = 0;
+    for (const match of raw.matchAll(PSEUDO_TOKEN)) {
+      length += PSEUDO_LENGTHS[`AWS::${match[1]}`] - match[0].length;
+      tokens++;
+    }
+    if (raw.split('Token[').length - 1 === tokens) return length;
   }
   return jsonSize(stack.resolve(value));
 }
@@ -100,7 +106,8 @@ export function isPlain(value: any): boolean {
   if (typeof value === 'number') return !Token.isUnresolved(value);
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) return value.every(isPlain);
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
   return Object.values(value).every(isPlain);
 }
 
