@@ -123,6 +123,23 @@ test('an L1 AWS::IAM::Policy that names an invoker role counts towards its inlin
   expect(() => Template.fromStack(stack)).toThrow(/Test\/Invoker: the inline policies of the role would be about \d+ characters, over IAM's quota of 10240/);
 });
 
+test('an AWS::IAM::RolePolicy that names the role by its literal name counts towards its inline quota too', () => {
+  const synth = (statements: number) => {
+    const stack = newStack();
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), roleName: 'app-invoker', guardrails: guardrails(1), models: foundationModels(80),
+    });
+    new iam.CfnRolePolicy(stack, 'ByName', {
+      policyName: 'by-name',
+      roleName: 'app-invoker',
+      policyDocument: { Version: '2012-10-17', Statement: Array.from({ length: statements }, (_, i) => ({ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::bucket-number-${i}/*` })) },
+    });
+    return () => Template.fromStack(stack);
+  };
+  expect(synth(1)).not.toThrow();
+  expect(synth(40)).toThrow(/Test\/Invoker: the inline policies of the role would be about \d+ characters, over IAM's quota of 10240/);
+});
+
 test('managed policies that name the role count towards the 10 per role; the same policy attached twice counts once', () => {
   const synth = (configure: (stack: Stack, role: GuardrailEnforcedInvokerRole) => void) => {
     const stack = newStack();
