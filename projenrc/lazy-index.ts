@@ -7,6 +7,7 @@
  * script checks that the lazy index exports exactly the classes and enums of the assembly, each the same
  * object as the compiled eager index exported, and fails the build otherwise.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -27,12 +28,16 @@ const runtimeTypes = Object.values(assembly.types as { [fqn: string]: any })
   .map(t => ({ name: t.name as string, module: './' + path.relative('src', t.locationInModule.filename).replace(/\.ts$/, '') }))
   .sort((a, b) => a.name.localeCompare(b.name));
 
+// Each export is a plain getter `function () { return lazy.NAME; }` as tsc writes re-exports, so that Node's
+// ES module loader (cjs-module-lexer) finds the names: `import { GuardrailEnforcedInvokerRole } from` works.
 const lines = [
   '"use strict";',
   '// Written by projenrc/lazy-index.ts after compilation: each class and enum is loaded from its module when first used.',
   'Object.defineProperty(exports, "__esModule", { value: true });',
   'Object.defineProperty(exports, "__lazy", { value: true });',
-  ...runtimeTypes.map(t => `Object.defineProperty(exports, ${JSON.stringify(t.name)}, { enumerable: true, configurable: true, get: () => require(${JSON.stringify(t.module)}).${t.name} });`),
+  'const lazy = {};',
+  ...runtimeTypes.map(t => `Object.defineProperty(lazy, ${JSON.stringify(t.name)}, { get: () => require(${JSON.stringify(t.module)}).${t.name} });`),
+  ...runtimeTypes.map(t => `Object.defineProperty(exports, ${JSON.stringify(t.name)}, { enumerable: true, get: function () { return lazy.${t.name}; } });`),
   '',
 ];
 
@@ -49,10 +54,19 @@ for (const t of runtimeTypes) {
   if (eager[t.name] === undefined) problems.push(`${t.name} is in the assembly but not exported by the compiled index`);
   else if (lazy[t.name] !== eager[t.name]) problems.push(`${t.name} from the lazy index is not the compiled index's ${t.name}`);
 }
-// Other names the compiled index exports are internal helpers of the modules (not in the assembly).
-const internal = Object.keys(eager).filter(k => !(k in lazy));
+// A runtime name the compiled index exports but the assembly does not know would be in lib/index.d.ts and
+// missing at run time: the index must export only the public API.
+for (const name of Object.keys(eager).filter(k => !(k in lazy))) {
+  problems.push(`the compiled index exports ${name}, which is not a class or enum of the jsii assembly: export it from a module that src/index.ts does not re-export`);
+}
 fs.rmSync(eagerPath);
+// ES modules see the same names (Node reads a CommonJS module's names without running it).
+const esmNames: string[] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e',
+  `import * as m from ${JSON.stringify(indexPath)}; console.log(JSON.stringify(Object.keys(m)));`]).toString());
+for (const t of runtimeTypes) {
+  if (!esmNames.includes(t.name)) problems.push(`${t.name} is not a named export for ES modules (import { ${t.name} } from the package would fail)`);
+}
 if (problems.length > 0) {
   throw new Error(`lazy-index: ${problems.join('; ')}`);
 }
-console.log(`lib/index.js: ${runtimeTypes.length} classes and enums, each loaded on first use (internal names left out: ${internal.join(', ') || 'none'}).`);
+console.log(`lib/index.js: ${runtimeTypes.length} classes and enums, each loaded on first use, the same for require() and import.`);

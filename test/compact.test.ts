@@ -6,6 +6,7 @@ import { AgentExecutionRole, EnforcedGuardrail, GuardrailEnforcedInvokerRole, Gu
 import { DEFAULT_ENV } from './sim/cfn';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
 import { mergeStatements, sortResources } from '../src/private/compact';
+import { isPlain, unresolvedSize } from '../src/private/policy-size';
 
 const { account: ACCOUNT, region: REGION } = DEFAULT_ENV;
 const G1 = `arn:aws:bedrock:${REGION}:${ACCOUNT}:guardrail/abc123`;
@@ -61,6 +62,29 @@ describe('mergeStatements', () => {
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::c/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceA.valueAsString } } }),
     ];
     expect(json(mergeStatements(byString)).map((st: any) => st.Resource)).toEqual([['arn:aws:s3:::a/*', 'arn:aws:s3:::c/*'], 'arn:aws:s3:::b/*']);
+  });
+
+  test('a token object without a prototype is not taken for data: not merged, and its size is resolved', () => {
+    const stack = new Stack();
+    // An IResolvable made with Object.create(null), as a hand-written token may be.
+    const token = (value: string) => Object.assign(Object.create(null), { creationStack: [], resolve: () => value, toString: () => 'token' });
+    const strict = new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['s3:DeleteObject'],
+      resources: ['arn:aws:s3:::a/*'],
+      conditions: { StringNotEquals: { 'aws:PrincipalArn': token('arn:aws:iam::111122223333:role/admin') } },
+    });
+    const open = new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['s3:DeleteObject'],
+      resources: ['arn:aws:s3:::b/*'],
+      conditions: { StringNotEquals: { 'aws:PrincipalArn': token('*') } },
+    });
+    expect(mergeStatements([strict, open])).toEqual([strict, open]);
+    expect(isPlain({ a: token('x') })).toBe(false);
+    expect(unresolvedSize(stack, { Resource: token('x'.repeat(5000)) })).toBe(JSON.stringify({ Resource: 'x'.repeat(5000) }).length);
+    // aws-cdk-lib writes principals as objects without a prototype: plain data.
+    expect(isPlain(Object.assign(Object.create(null), { Service: 'lambda.amazonaws.com' }))).toBe(true);
   });
 
   test('a statement on every resource absorbs the others it merges with', () => {

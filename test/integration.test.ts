@@ -1,3 +1,5 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
@@ -105,13 +107,26 @@ test('an ID from another stack (an exported value) is accepted', () => {
 });
 
 test('the library\'s marks use Symbol.for, so a second copy of the library in the same app sees them', () => {
-  const stack = new Stack(new App(), 'Test', { env: ENV });
-  const role = new AgentExecutionRole(stack, 'Role', { models: [model()] });
-  expect((role as any)[Symbol.for('cdk-bedrock-guardrail-iam.inlinePermissions')]).toBe(true);
-  const invoker = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    guardrails: [EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123', GuardrailVersion.numbered(1))],
-    models: [model()],
-  });
-  expect((invoker as any)[Symbol.for('cdk-bedrock-guardrail-iam.enforcedPrincipal')]).toEqual({ allowedPaths: [] });
+  // Copy A makes an invoker role that leaves the agents path open; copy B (the same files loaded again, with
+  // the same aws-cdk-lib) runs EnforceGuardrails, which must see A's mark and leave the role alone.
+  const script = [
+    "const cdk = require('aws-cdk-lib'); const iam = require('aws-cdk-lib/aws-iam');",
+    "const a = require('./src');",
+    "for (const k of Object.keys(require.cache)) if (k.includes('/src/')) delete require.cache[k];",
+    "const b = require('./src');",
+    "const app = new cdk.App(); const s = new cdk.Stack(app, 'S', { env: { account: '111122223333', region: 'us-east-1' } });",
+    "const g = (m) => m.EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123', m.GuardrailVersion.numbered(1));",
+    "new a.GuardrailEnforcedInvokerRole(s, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [g(a)],",
+    "  models: [a.InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0')], allowUnguardedPaths: [a.InferencePath.AGENTS] })",
+    "  .addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] }));",
+    'cdk.Aspects.of(app).add(new b.EnforceGuardrails({ guardrails: [g(b)] }));',
+    "const docs = Object.values(app.synth().getStackByName('S').template.Resources).flatMap(r => [r.Properties.PolicyDocument, ...(r.Properties.Policies || []).map(p => p.PolicyDocument)]);",
+    "const agentsDenied = docs.filter(d => d).flatMap(d => d.Statement).some(st => st.Effect === 'Deny' && [].concat(st.Action).includes('bedrock:InvokeAgent'));",
+    'console.log(JSON.stringify({ copies: a.EnforceGuardrails !== b.EnforceGuardrails, agentsDenied }));',
+  ].join(' ');
+  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+    cwd: path.join(__dirname, '..'),
+    env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.dev.json', CDK_VALIDATION: 'false' },
+  }).toString();
+  expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ copies: true, agentsDenied: false });
 });

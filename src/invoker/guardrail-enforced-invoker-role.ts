@@ -176,7 +176,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role implements IGuardrail
     parts.slice(1).forEach((part, i) => {
       const policy = new iam.ManagedPolicy(this, `${ENFORCEMENT_POLICY_NAME}${i + 2}`, {
         description: `Guardrail enforcement of ${this.node.path}, part ${i + 2} of ${parts.length}: Allows (with the guardrail condition) that do not fit in the role's inline policy ${ENFORCEMENT_POLICY_NAME}, which holds the Deny`,
-        document: new DeferredPolicyDocument(() => part.statements),
+        document: new DeferredPolicyDocument(() => part.statements, true),
       });
       super.addManagedPolicy(policy);
       this.overflowPolicies.push(policy);

@@ -1,6 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { InferencePath, InferencePathInfo } from '../model/inference-path';
+import { InferencePath } from '../model/inference-path';
+import { InferencePathInfo } from '../model/inference-paths';
 import { AWS_MANAGED_POLICY_REACH } from '../private/aws-managed-policies';
 import { PolicyView, PrincipalPolicies } from '../private/policy-view';
 import { PrincipalResource } from '../private/principal-names';

@@ -3,6 +3,7 @@ import type { NagMessageLevel, NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ERROR, RuleResult, WARN } from './compliance';
 import type * as Rules from './rules';
+import { PolicyView } from '../private/policy-view';
 
 interface RuleSpec {
   readonly id: string;
@@ -85,6 +86,15 @@ export interface BedrockGuardrailChecksProps {
    * @default false
    */
   readonly verbose?: boolean;
+
+  /**
+   * Write the acknowledged findings to the CloudFormation metadata of each resource (cdk-nag's
+   * `rules_to_suppress`), as cdk-nag's packs do. Needs the `scope`; cdk-nag is then loaded when the pack
+   * is made, not when it first runs.
+   *
+   * @default false
+   */
+  readonly writeSuppressionsToCloudFormation?: boolean;
 }
 
 /**
@@ -120,15 +130,30 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
   constructor(scope?: IConstruct, props: BedrockGuardrailChecksProps = {}) {
     this.scope = scope;
     this.props = props;
+    if (props.writeSuppressionsToCloudFormation) {
+      if (scope === undefined) {
+        throw new Error('BedrockGuardrailChecks: writeSuppressionsToCloudFormation needs the scope whose resources get the metadata. Fix: new BedrockGuardrailChecks(app, { writeSuppressionsToCloudFormation: true }).');
+      }
+      // cdk-nag adds its metadata aspect to the scope when the pack is made: now, before synthesis.
+      this.nagPack();
+    }
+  }
+
+  /** The pack's name, as cdk-nag's packs give it. */
+  public get readPackName(): string {
+    return this.name;
   }
 
   /** Called by aws-cdk-lib after synthesis: checks every resource of the app. */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    // The tree as it is now (a check may run twice in one synchronous test, with changes between).
+    PolicyView.forgetAll();
     return this.nagPack().validate(context);
   }
 
   /** Checks every resource in `scope`, as `validate` does for the app. */
   public validateScope(scope: IConstruct): PolicyValidationPluginReport {
+    PolicyView.forgetAll();
     return this.nagPack().validateScope(scope);
   }
 
@@ -147,7 +172,7 @@ function createNagPack(scope: IConstruct | undefined, props: BedrockGuardrailChe
   class Pack extends nag.NagPack {
     public readonly name = 'BedrockGuardrail';
     constructor() {
-      super(scope, { verbose: props.verbose });
+      super(scope, { verbose: props.verbose, writeSuppressionsToCloudFormation: props.writeSuppressionsToCloudFormation });
       this.packName = 'BedrockGuardrail';
     }
 

@@ -4,10 +4,9 @@ import { IConstruct } from 'constructs';
 import type * as Analysis from './analysis';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-options';
-import { deniedPaths } from '../model/inference-path';
+import { deniedPaths } from '../model/inference-paths';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
 import { enforcementMark, markEnforced } from '../private/markers';
-import type { PolicyView } from '../private/policy-view';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
@@ -54,7 +53,6 @@ export interface EnforceGuardrailsProps extends GuardrailEnforcementOptions {
  */
 export class EnforceGuardrails implements IAspect {
   private readonly props: EnforceGuardrailsProps;
-  private readonly views = new Map<Stack, PolicyView>();
 
   constructor(props: EnforceGuardrailsProps) {
     if (props.guardrails.length === 0) {
@@ -72,12 +70,9 @@ export class EnforceGuardrails implements IAspect {
     if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return;
     const owner = node.node.scope;
     if (owner !== undefined && enforcementMark(owner) !== undefined) return;
-    // The policies of a stack are read once per aspect: it adds only default policies of principals it has
-    // already decided about.
-    const stack = Stack.of(node);
-    let view = this.views.get(stack);
-    if (view === undefined) this.views.set(stack, view = newPolicyView(stack));
-    const policies = policiesOf(node, view);
+    // The stack's policies as they are now: other aspects may have added some since the last principal, and
+    // a second synthesis may see grants added after the first.
+    const policies = policiesOf(node, newPolicyView(Stack.of(node)));
     const denied = deniedPaths(this.props.allowUnguardedPaths);
     const invokes = canInvokeModels(policies);
     if (!invokes && reachablePaths(policies, denied).length === 0) return;

@@ -16,7 +16,12 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
   /** Statements added before the document was built (`addToPolicy()` on the owner): merged with the built ones. */
   private readonly added: iam.PolicyStatement[] = [];
 
-  constructor(private readonly build: () => iam.PolicyStatement[]) {
+  /**
+   * @param build the statements, built when the document is first needed
+   * @param merged whether `build` returns merged statements already (the enforcement's layout does), so that
+   * only statements added before building need merging in
+   */
+  constructor(private readonly build: () => iam.PolicyStatement[], private readonly merged = false) {
     super();
   }
 
@@ -75,8 +80,7 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
   private buildOnce() {
     if (this.built) return;
     this.built = true;
-    // The built statements are merged already; only statements added before building need merging in.
     const built = this.build();
-    super.addStatements(...(this.added.length === 0 ? built : mergeStatements([...built, ...this.added])));
+    super.addStatements(...(this.merged && this.added.length === 0 ? built : mergeStatements([...built, ...this.added])));
   }
 }

@@ -1,6 +1,7 @@
 import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { INFERENCE_PATHS, InferencePath } from '../model/inference-path';
+import { InferencePath } from '../model/inference-path';
+import { INFERENCE_PATHS } from '../model/inference-paths';
 import { constructError, factoryError } from '../util/validation';
 
 /** The options every guardrail enforcement shares (invoker role, enforcement policy, aspect). */

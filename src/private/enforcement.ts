@@ -6,7 +6,8 @@ import { warnAboutEnforcementOptions } from './enforcement-options';
 import { markEnforcementDocument } from './markers';
 import { PolicyPart } from './policy-split';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
-import { deniedPaths, InferencePath } from '../model/inference-path';
+import { InferencePath } from '../model/inference-path';
+import { deniedPaths } from '../model/inference-paths';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import {
@@ -45,7 +46,7 @@ export class GuardrailEnforcement {
   private readonly grants: ModelGrant[] = [];
 
   constructor(private readonly options: EnforcementOptions = {}) {
-    this.document = new DeferredPolicyDocument(() => this.parts()[0].statements);
+    this.document = new DeferredPolicyDocument(() => this.parts()[0].statements, true);
     markEnforcementDocument(this.document);
   }
 

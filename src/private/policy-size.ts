@@ -101,13 +101,18 @@ export function literalSize(value: any): number | undefined {
   return raw.includes('Token[') ? undefined : raw.length;
 }
 
-/** Whether a value is JSON data only: no token object, no encoded number token. */
+/**
+ * Whether a value is JSON data only: no token object (whatever its prototype), no function, no encoded
+ * number token. Objects without a prototype (aws-cdk-lib writes principals so) are data too.
+ */
 export function isPlain(value: any): boolean {
   if (typeof value === 'number') return !Token.isUnresolved(value);
+  if (typeof value === 'function') return false;
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) return value.every(isPlain);
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return false;
+  if (Token.isUnresolved(value)) return false;
   return Object.values(value).every(isPlain);
 }
 

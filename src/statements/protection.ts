@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { deny, oneOrMany } from './statement';
-import { InferencePathInfo } from '../model/inference-path';
+import { InferencePathInfo } from '../model/inference-paths';
 import { unique } from '../util/policy-json';
 
 /**

@@ -13,7 +13,7 @@ import {
   InferencePath,
   InvokableModel,
 } from '../../src';
-import { INFERENCE_PATHS } from '../../src/model/inference-path';
+import { INFERENCE_PATHS } from '../../src/model/inference-paths';
 import { sampleResource } from '../sim/samples';
 import { ALLOW_ALL, decide, Decision, identityPoliciesOf, logicalIdOf, PolicyJson, SimRequest } from '../sim/simulate';
 

@@ -327,6 +327,27 @@ describe('as a validation plugin', () => {
     Validations.of(role2).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-NonexistentBedrockAction[bedrock:InvokeModelWithGuardrail]', reason: 'Kept to show the rule' } as any);
     expect(() => second.app.synth()).not.toThrow();
   });
+
+  test('each run reads the tree as it is: a grant added between two runs in one test is found', () => {
+    const { app, stack } = newStack();
+    const role = appRole(stack);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(findings(app)['BedrockGuardrail-GuardrailEnforcementMissing']).toBeUndefined();
+    new iam.Policy(stack, 'Grant', { roles: [role], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] })] });
+    expect(findings(app)['BedrockGuardrail-GuardrailEnforcementMissing']).toEqual(['Test/App/Resource']);
+  });
+
+  test('writeSuppressionsToCloudFormation writes acknowledged findings to the resource metadata, and needs the scope', () => {
+    const { app, stack } = newStack();
+    Validations.of(app).addPlugins(new BedrockGuardrailChecks(app, { writeSuppressionsToCloudFormation: true }));
+    const role = appRole(stack);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModelWithGuardrail'], resources: ['*'] }));
+    Validations.of(role).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-NonexistentBedrockAction[bedrock:InvokeModelWithGuardrail]', reason: 'Kept to show the rule' } as any);
+    const json = app.synth().getStackByName('Test').template;
+    expect(JSON.stringify(json)).toContain('rules_to_suppress');
+    expect(() => new BedrockGuardrailChecks(undefined, { writeSuppressionsToCloudFormation: true })).toThrow(/needs the scope/);
+    expect(new BedrockGuardrailChecks().readPackName).toBe('BedrockGuardrail');
+  });
 });
 
 describe('EnforceGuardrails aspect', () => {
@@ -369,6 +390,37 @@ describe('EnforceGuardrails aspect', () => {
   test('needs at least one guardrail', () => {
     expect(() => new EnforceGuardrails({ guardrails: [] })).toThrow(/EnforceGuardrails: guardrails is empty/);
   });
+
+  const deniesWithoutGuardrail = (json: any, roleId: string) => Object.values(json.Resources as { [id: string]: any })
+    .some(r => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles ?? []).includes(roleId)
+      && JSON.stringify(r.Properties.PolicyDocument).includes('DenyInvokeWithoutApprovedGuardrail'));
+
+  test('sees a grant that another aspect adds during the same synthesis, after it visited other principals', () => {
+    const { app, stack } = newStack();
+    const first = appRole(stack, 'First');
+    first.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+    const late = appRole(stack, 'Late');
+    Aspects.of(app).add(new EnforceGuardrails({ guardrails: [guardrail()] }));
+    Aspects.of(app).add({
+      visit: node => {
+        if (node === late) new iam.Policy(stack, 'LateGrant', { roles: [late], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] })] });
+      },
+    });
+    const json = app.synth().getStackByName('Test').template;
+    expect(deniesWithoutGuardrail(json, 'First')).toBe(true);
+    expect(deniesWithoutGuardrail(json, 'Late')).toBe(true);
+  });
+
+  test('a second synthesis sees a grant added after the first', () => {
+    const { app, stack } = newStack();
+    const first = appRole(stack, 'First');
+    first.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+    const late = appRole(stack, 'Late');
+    Aspects.of(app).add(new EnforceGuardrails({ guardrails: [guardrail()] }));
+    expect(deniesWithoutGuardrail(app.synth().getStackByName('Test').template, 'Late')).toBe(false);
+    new iam.Policy(stack, 'LateGrant', { roles: [late], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] })] });
+    expect(deniesWithoutGuardrail(app.synth({ force: true }).getStackByName('Test').template, 'Late')).toBe(true);
+  });
 });
 
 describe('cdk-nag is loaded only when the checks run', () => {
@@ -383,9 +435,17 @@ describe('cdk-nag is loaded only when the checks run', () => {
     expect([ERROR, WARN]).toEqual([nag.NagMessageLevel.ERROR, nag.NagMessageLevel.WARN]);
   });
 
-  test('importing the library, and building its roles, does not load cdk-nag', () => {
+  test('importing the library, and building and synthesizing its roles, does not load cdk-nag', () => {
     const script = [
-      "require('./src');",
+      "const cdk = require('aws-cdk-lib'); const iam = require('aws-cdk-lib/aws-iam'); const m = require('./src');",
+      "const app = new cdk.App(); const s = new cdk.Stack(app, 'S', { env: { account: '111122223333', region: 'us-east-1' } });",
+      "const g = m.EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123', m.GuardrailVersion.numbered(1));",
+      "const model = m.InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0');",
+      "const invoker = new m.GuardrailEnforcedInvokerRole(s, 'I', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [g], models: [model] });",
+      "new m.GuardrailEnforcementPolicy(s, 'P', { guardrails: [g], models: [model], roles: [iam.Role.fromRoleName(s, 'R', 'app')] });",
+      "new m.AgentExecutionRole(s, 'A', { models: [model], guardrail: g }); new m.FlowServiceRole(s, 'F', { models: [model] });",
+      "const key = new m.EncryptedGuardrailKey(s, 'K'); new m.GuardrailAdministratorRole(s, 'Adm', { assumedBy: new iam.AccountRootPrincipal(), encryptionKey: key });",
+      'app.synth();',
       "const loaded = Object.keys(require.cache).some(k => k.includes('/node_modules/cdk-nag/'));",
       'console.log(JSON.stringify({ loaded }));',
     ].join(' ');
