@@ -395,15 +395,21 @@ describe('EnforceGuardrails aspect', () => {
     .some(r => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles ?? []).includes(roleId)
       && JSON.stringify(r.Properties.PolicyDocument).includes('DenyInvokeWithoutApprovedGuardrail'));
 
-  test('sees a grant that another aspect adds during the same synthesis, after it visited other principals', () => {
+  /** A role that can invoke (seen first), a role without grants yet, and the aspect. */
+  const twoRoles = () => {
     const { app, stack } = newStack();
-    const first = appRole(stack, 'First');
-    first.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+    appRole(stack, 'First').addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
     const late = appRole(stack, 'Late');
     Aspects.of(app).add(new EnforceGuardrails({ guardrails: [guardrail()] }));
+    const grantLate = () => new iam.Policy(stack, 'LateGrant', { roles: [late], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] })] });
+    return { app, late, grantLate };
+  };
+
+  test('sees a grant that another aspect adds during the same synthesis, after it visited other principals', () => {
+    const { app, late, grantLate } = twoRoles();
     Aspects.of(app).add({
       visit: node => {
-        if (node === late) new iam.Policy(stack, 'LateGrant', { roles: [late], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] })] });
+        if (node === late) grantLate();
       },
     });
     const json = app.synth().getStackByName('Test').template;
@@ -412,13 +418,9 @@ describe('EnforceGuardrails aspect', () => {
   });
 
   test('a second synthesis sees a grant added after the first', () => {
-    const { app, stack } = newStack();
-    const first = appRole(stack, 'First');
-    first.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
-    const late = appRole(stack, 'Late');
-    Aspects.of(app).add(new EnforceGuardrails({ guardrails: [guardrail()] }));
+    const { app, grantLate } = twoRoles();
     expect(deniesWithoutGuardrail(app.synth().getStackByName('Test').template, 'Late')).toBe(false);
-    new iam.Policy(stack, 'LateGrant', { roles: [late], statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] })] });
+    grantLate();
     expect(deniesWithoutGuardrail(app.synth({ force: true }).getStackByName('Test').template, 'Late')).toBe(true);
   });
 });
