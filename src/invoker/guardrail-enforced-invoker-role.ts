@@ -8,7 +8,7 @@ import { DeferredPolicyDocument } from '../private/deferred-document';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { markInlinePermissions } from '../private/inline-roles';
 import { warnAboutLimitationsOf } from '../private/limitations';
-import { markEnforced } from '../private/markers';
+import { markEnforced, recordAllowedPaths } from '../private/markers';
 import {
   addRoleQuotaCheck,
   AttachedToRole,
@@ -121,6 +121,7 @@ export class GuardrailEnforcedInvokerRole extends iam.Role implements IGuardrail
     }
     enforcement.attach(this, props.guardrails, props.models);
     markEnforced(this, enforcement.allowedPaths);
+    recordAllowedPaths(this, enforcement.allowedPaths);
     // After every other aspect (they may still add statements to the role): lay out the statements and
     // create the managed policies for those that do not fit inline.
     const layOut = { visit: (node: IConstruct) => { if (node === this) this.createOverflowPolicies(); } };

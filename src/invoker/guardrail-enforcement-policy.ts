@@ -7,7 +7,7 @@ import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InvokableModel } from '../model/invokable-model';
 import { GuardrailEnforcement } from '../private/enforcement';
 import { warnAboutLimitationsOf } from '../private/limitations';
-import { markEnforced } from '../private/markers';
+import { markEnforced, recordAllowedPaths } from '../private/markers';
 import type * as PolicyOrder from '../private/policy-order';
 import { checkManagedPolicyQuota } from '../private/policy-size';
 import type * as PolicyViewModule from '../private/policy-view';
@@ -118,6 +118,7 @@ export class GuardrailEnforcementPolicy extends iam.ManagedPolicy implements IGu
     this.enforcement = enforcement;
     this.principals = [];
     enforcement.attach(this, props.guardrails, props.models);
+    recordAllowedPaths(this, enforcement.allowedPaths);
     props.roles?.forEach(r => this.attachToRole(r));
     props.users?.forEach(u => this.attachToUser(u));
     props.groups?.forEach(g => this.attachToGroup(g));

@@ -6,7 +6,7 @@ import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-options';
 import { deniedPaths } from '../model/inference-paths';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
-import { enforcementMark, markEnforced } from '../private/markers';
+import { enforcementMark, markEnforced, recordAllowedPaths } from '../private/markers';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
 import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
@@ -77,7 +77,7 @@ export class EnforceGuardrails implements IAspect {
     const invokes = canInvokeModels(policies);
     if (!invokes && reachablePaths(policies, denied).length === 0) return;
     // The whole enforcement, as the invoker role has it, less what the principal already denies.
-    const guardrailDeny = invokes && !hasEnforcementDeny(policies);
+    const guardrailDeny = invokes && !hasEnforcementDeny(node, policies);
     const paths = denied.filter(p => !deniesPath(policies.documents, p));
     if (!guardrailDeny && paths.length === 0) return;
     if (!(owner instanceof iam.Role || owner instanceof iam.User || owner instanceof iam.Group)) {
@@ -88,7 +88,7 @@ export class EnforceGuardrails implements IAspect {
     }
     const bound = this.props.guardrails.map(g => g._bind(owner));
     // A principal with a guardrail Deny of its own: its own approved guardrails are protected too.
-    const protectedGuardrails = [...bound.flatMap(g => g.applyGuardrailArns), ...approvedGuardrailArnsOf(policies)];
+    const protectedGuardrails = [...bound.flatMap(g => g.applyGuardrailArns), ...approvedGuardrailArnsOf(node, policies)];
     const statements = [
       ...(guardrailDeny ? [inferenceDenyStatement(guardrailConditions(bound))] : []),
       ...inferencePathDenyStatements(paths),
@@ -99,6 +99,7 @@ export class EnforceGuardrails implements IAspect {
     statements.forEach(s => s !== undefined && owner.addToPrincipalPolicy(s));
     warnAboutEnforcementOptions(owner, this.props);
     markEnforced(owner, this.props.allowUnguardedPaths ?? []);
+    recordAllowedPaths(owner, this.props.allowUnguardedPaths ?? []);
     const what = [
       guardrailDeny ? `inference without one of the approved guardrails (${this.props.guardrails.map(g => g.guardrailArn).join(', ')})` : undefined,
       paths.length > 0 ? `the inference paths without a guardrail check (${paths.map(p => p.path).join(', ')})` : undefined,

@@ -1,17 +1,17 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import type * as AwsManagedPolicies from './aws-managed-policies';
 import { isEnforcementDocument } from './markers';
 import type * as PolicyViewModule from './policy-view';
 import type { PrincipalResource } from './principal-names';
+import type * as AwsManagedPolicies from '../check/aws-managed-policies';
 import { InferencePath } from '../model/inference-path';
 import { allows, lazy, PolicyJson } from '../util/policy-json';
 
 // Needed only when the warnings are checked, at validation.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const policyView = lazy(() => require('./policy-view') as typeof PolicyViewModule);
-const awsManagedPolicies = lazy(() => require('./aws-managed-policies') as typeof AwsManagedPolicies);
+const awsManagedPolicies = lazy(() => require('../check/aws-managed-policies') as typeof AwsManagedPolicies);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html

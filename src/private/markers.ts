@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { ENFORCEMENT_METADATA } from '../check/model';
 import { InferencePath } from '../model/inference-path';
 
 /**
@@ -17,6 +18,15 @@ export function markEnforced(principal: IConstruct, allowedPaths: InferencePath[
   // Several enforcements on one principal: a path is open only if every one of them leaves it open.
   const paths = previous === undefined ? allowedPaths : previous.allowedPaths.filter(p => allowedPaths.includes(p));
   Object.defineProperty(principal, ENFORCED, { value: { allowedPaths: paths }, configurable: true, enumerable: false });
+}
+
+/**
+ * Records in the cloud assembly the inference paths an enforcement of the library leaves open on purpose
+ * (`allowUnguardedPaths`), on the construct that holds it: the checks (at synth and in pipelines) then report
+ * them as a choice (a warning) rather than an unguarded path (an error). Nothing is written to the template.
+ */
+export function recordAllowedPaths(holder: IConstruct, allowedPaths: InferencePath[]) {
+  if (allowedPaths.length > 0) holder.node.addMetadata(ENFORCEMENT_METADATA, { allowUnguardedPaths: [...allowedPaths] });
 }
 
 export function enforcementMark(principal: IConstruct): EnforcementMark | undefined {

@@ -1,8 +1,8 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { awsManagedPolicyName } from './aws-managed-policies';
 import { PrincipalKind, PrincipalResource, StackPrincipals } from './principal-names';
+import { awsManagedPolicyName } from '../check/aws-managed-policies';
 import { asArray, asText, PolicyJson } from '../util/policy-json';
 
 /** A policy resource of a stack that applies to a principal. */

@@ -44,9 +44,22 @@ export function isKnown(value: any): boolean {
  * Actions compare without regard to case (the default); ARNs and condition values with it.
  */
 export function wildcardMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-  const re = '^' + pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';
-  return new RegExp(re, caseInsensitive ? 'i' : '').test(value);
+  if (!pattern.includes('*') && !pattern.includes('?')) {
+    return caseInsensitive ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  }
+  const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
+  let re = PATTERNS.get(key);
+  if (re === undefined) {
+    const source = '^' + pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$';
+    re = new RegExp(source, caseInsensitive ? 'i' : '');
+    if (PATTERNS.size > 10000) PATTERNS.clear();
+    PATTERNS.set(key, re);
+  }
+  return re.test(value);
 }
+
+/** Compiled wildcard patterns (policies repeat the same actions and resources many times). */
+const PATTERNS = new Map<string, RegExp>();
 
 /** Whether the statement's Action/NotAction covers `action`. */
 export function coversAction(statement: Statement, action: string): boolean {

@@ -1,0 +1,200 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { TemplateStack } from './input';
+import { ALL_RULES, Finding, RuleSpec, Severity } from './rules';
+
+/** The name of the checks: the namespace of their acknowledgement IDs (`BedrockGuardrail::…`). */
+export const PACK_NAME = 'BedrockGuardrail';
+
+/** A finding as reported: its full rule name, where it is, and whether it was acknowledged (and why). */
+export interface ReportedFinding {
+  /** `BedrockGuardrail-RULE` and the detail in brackets: `BedrockGuardrail-NonexistentBedrockAction[bedrock:Converse]`. */
+  readonly ruleName: string;
+  readonly rule: RuleSpec;
+  readonly detail?: string;
+  readonly severity: Severity;
+  readonly stack: string;
+  readonly templatePath: string;
+  readonly logicalId: string;
+  readonly constructPath?: string;
+  /** What was found and the fix. */
+  readonly message: string;
+  /** The reason given where the finding was acknowledged. */
+  readonly acknowledged?: string;
+}
+
+/** The rule name of a finding, as acknowledgements name it (without the `BedrockGuardrail::` namespace). */
+export function ruleNameOf(rule: RuleSpec, detail?: string): string {
+  return `${PACK_NAME}-${rule.id}${detail === undefined ? '' : `[${detail}]`}`;
+}
+
+/** An acknowledgement given on the command line: a rule (all its findings, or one detail), anywhere or under a path. */
+export interface CommandLineAcknowledgement {
+  readonly rule: string;
+  readonly path?: string;
+}
+
+/**
+ * The findings, each with its construct path and, when acknowledged, the reason: acknowledgements made in the
+ * app (`Validations.of(construct).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-RULE[…]', reason })`,
+ * recorded in the cloud assembly) apply to the construct and everything under it, as in `cdk synth`;
+ * command-line ones name a rule with or without its detail, and optionally a construct path or
+ * `STACK/LOGICAL_ID` (for templates without construct paths).
+ */
+export function reportFindings(findings: Finding[], extra: CommandLineAcknowledgement[] = []): ReportedFinding[] {
+  return findings.map(f => {
+    const ruleName = ruleNameOf(f.rule, f.detail);
+    const constructPath = f.stack.constructPaths.get(f.logicalId);
+    const reported: ReportedFinding = {
+      ruleName,
+      rule: f.rule,
+      detail: f.detail,
+      severity: f.rule.severity,
+      stack: f.stack.name,
+      templatePath: f.stack.templatePath,
+      logicalId: f.logicalId,
+      constructPath,
+      message: f.message === undefined ? f.rule.info : `${f.rule.info.replace(/ Fix: .*$/, '')} ${f.message} Fix: ${f.rule.info.replace(/^.* Fix: /, '')}`,
+    };
+    const acknowledged = acknowledgedInApp(f.stack, ruleName, constructPath) ?? acknowledgedOnCommandLine(extra, reported);
+    return acknowledged === undefined ? reported : { ...reported, acknowledged };
+  });
+}
+
+/** The reason of the closest acknowledgement of `ruleName` at or above the construct path, as the assembly records it. */
+function acknowledgedInApp(stack: TemplateStack, ruleName: string, constructPath: string | undefined): string | undefined {
+  if (constructPath === undefined) return undefined;
+  const id = `${PACK_NAME}::${ruleName}`;
+  let at = `/${constructPath}`;
+  for (;;) {
+    for (const entry of stack.metadata[at] ?? []) {
+      if (entry?.type === 'aws:cdk:acknowledged-rules' && typeof entry.data?.[id] === 'string') return entry.data[id];
+    }
+    if (at === '' || at === '/') return undefined;
+    at = at.slice(0, at.lastIndexOf('/'));
+  }
+}
+
+function acknowledgedOnCommandLine(acknowledgements: CommandLineAcknowledgement[], finding: ReportedFinding): string | undefined {
+  for (const ack of acknowledgements) {
+    const rule = ack.rule.replace(new RegExp(`^${PACK_NAME}::`), '').replace(new RegExp(`^(${PACK_NAME}-)?`), `${PACK_NAME}-`);
+    const ruleMatches = rule.includes('[') ? rule === finding.ruleName : finding.ruleName === rule || finding.ruleName.startsWith(`${rule}[`);
+    if (!ruleMatches) continue;
+    if (ack.path !== undefined) {
+      const where = [finding.constructPath, `${finding.stack}/${finding.logicalId}`].filter((w): w is string => w !== undefined);
+      const wanted = ack.path.replace(/^\//, '');
+      if (!where.some(w => w === wanted || w.startsWith(`${wanted}/`))) continue;
+    }
+    return 'acknowledged on the command line';
+  }
+  return undefined;
+}
+
+/**
+ * Parses `--acknowledge RULE[:PATH]`: the rule may carry its detail in brackets (which may hold colons) and the
+ * `BedrockGuardrail::` namespace; the path is what follows the first single colon outside brackets.
+ */
+export function parseAcknowledgement(text: string): CommandLineAcknowledgement {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[') {depth++;} else if (c === ']') {depth--;} else if (c === ':' && depth === 0) {
+      if (text[i + 1] === ':') {
+        i++;
+        continue;
+      }
+      return { rule: text.slice(0, i), path: text.slice(i + 1) || undefined };
+    }
+  }
+  return { rule: text };
+}
+
+/** Whether any finding is an unacknowledged error (the checker's exit code is 1 then). */
+export function hasErrors(findings: ReportedFinding[]): boolean {
+  return findings.some(f => f.severity === 'error' && f.acknowledged === undefined);
+}
+
+/** One line per finding: severity, rule, stack, logical ID, construct path where known, what was found and the fix. */
+export function formatText(findings: ReportedFinding[]): string {
+  const open = findings.filter(f => f.acknowledged === undefined);
+  const lines = open.map(f => `${f.severity.padEnd(7)} ${f.ruleName}  ${f.stack} ${f.logicalId}${f.constructPath ? ` (${f.constructPath})` : ''}  ${f.message}`);
+  const errors = open.filter(f => f.severity === 'error').length;
+  const acknowledged = findings.length - open.length;
+  lines.push(`${errors} error(s), ${open.length - errors} warning(s)${acknowledged > 0 ? `, ${acknowledged} acknowledged` : ''}.`);
+  return lines.join('\n') + '\n';
+}
+
+/** The findings as JSON (acknowledged ones included, with their reason). */
+export function formatJson(findings: ReportedFinding[]): string {
+  return JSON.stringify({
+    findings: findings.map(f => ({
+      rule: f.ruleName,
+      severity: f.severity,
+      stack: f.stack,
+      template: f.templatePath,
+      logicalId: f.logicalId,
+      constructPath: f.constructPath,
+      message: f.message,
+      acknowledged: f.acknowledged,
+    })),
+    errors: findings.filter(f => f.severity === 'error' && f.acknowledged === undefined).length,
+  }, null, 2) + '\n';
+}
+
+/**
+ * SARIF 2.1.0, for code-scanning tools: one run, the rules with their explanation, one result per finding
+ * located at the resource in its template (file and line), acknowledged findings as suppressed.
+ */
+export function formatSarif(findings: ReportedFinding[], options: { baseDirectory?: string; version?: string } = {}): string {
+  const base = options.baseDirectory ?? process.cwd();
+  const lines = new Map<string, string[]>();
+  const lineOf = (file: string, logicalId: string): number | undefined => {
+    if (!lines.has(file)) {
+      try {
+        lines.set(file, fs.readFileSync(file, 'utf8').split('\n'));
+      } catch {
+        lines.set(file, []);
+      }
+    }
+    const index = lines.get(file)!.findIndex(l => new RegExp(`^\\s*"?${logicalId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*:`).test(l));
+    return index >= 0 ? index + 1 : undefined;
+  };
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'cdk-bedrock-guardrail-iam',
+          version: options.version,
+          rules: ALL_RULES.map(rule => ({
+            id: `${PACK_NAME}-${rule.id}`,
+            name: rule.id,
+            shortDescription: { text: rule.info.replace(/ Fix: .*$/, '') },
+            fullDescription: { text: rule.explanation },
+            help: { text: `${rule.info} ${rule.explanation}` },
+            defaultConfiguration: { level: rule.severity === 'error' ? 'error' : 'warning' },
+          })),
+        },
+      },
+      results: findings.map(f => {
+        const line = lineOf(f.templatePath, f.logicalId);
+        return {
+          ruleId: `${PACK_NAME}-${f.rule.id}`,
+          level: f.severity === 'error' ? 'error' : 'warning',
+          message: { text: `${f.ruleName}: ${f.message}` },
+          locations: [{
+            physicalLocation: {
+              artifactLocation: { uri: path.relative(base, f.templatePath).split(path.sep).join('/') },
+              ...(line === undefined ? {} : { region: { startLine: line } }),
+            },
+            logicalLocations: [{ name: f.logicalId, fullyQualifiedName: f.constructPath ?? `${f.stack}/${f.logicalId}`, kind: 'resource' }],
+          }],
+          partialFingerprints: { findingId: `${f.ruleName}@${f.constructPath ?? `${f.stack}/${f.logicalId}`}` },
+          ...(f.acknowledged === undefined ? {} : { suppressions: [{ kind: 'external', justification: f.acknowledged }] }),
+        };
+      }),
+    }],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}

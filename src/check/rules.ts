@@ -1,0 +1,339 @@
+import { AWS_MANAGED_POLICY_REACH } from './aws-managed-policies';
+import { TemplateStack } from './input';
+import { AppModel, contextOf, Principal, PrincipalPolicies } from './model';
+import {
+  AGENT_OR_RAG_ACTIONS,
+  deniesPath,
+  enforcementDefectsOf,
+  enforcementDenyDefects,
+  guardrailConditions,
+  hasEnforcementDeny,
+  INVOKE_ACTIONS,
+  isKnownValue,
+  valueText,
+} from './policy';
+import { InferencePath } from '../model/inference-path';
+import { INFERENCE_PATHS } from '../model/inference-paths';
+import { allows, asArray, PolicyJson, Statement } from '../util/policy-json';
+
+// AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
+
+export type Severity = 'error' | 'warning';
+
+/** A rule of the checks: what it finds, how bad it is, the fix, and why it matters. */
+export interface RuleSpec {
+  readonly id: string;
+  readonly severity: Severity;
+  /** What was found, and the fix (shown with every finding). */
+  readonly info: string;
+  /** Why it matters (verbose mode, SARIF help). */
+  readonly explanation: string;
+}
+
+/** One finding: a rule, the resource it is about, and what exactly was found. */
+export interface Finding {
+  readonly rule: RuleSpec;
+  /** What exactly was found, when a rule can find several things on one resource (`bedrock:Converse`). */
+  readonly detail?: string;
+  readonly stack: TemplateStack;
+  readonly logicalId: string;
+  /** Said of this resource only, besides the rule's info. */
+  readonly message?: string;
+}
+
+/** The rules, in the order of the README's table. */
+export const RULES = {
+  GuardrailEnforcementMissing: {
+    id: 'GuardrailEnforcementMissing',
+    severity: 'error',
+    info: 'This IAM principal can call Amazon Bedrock models (InvokeModel, InvokeModelWithResponseStream, so Converse too) without an approved guardrail. '
+      + 'Fix: use GuardrailEnforcedInvokerRole, attach a GuardrailEnforcementPolicy, or add the EnforceGuardrails aspect.',
+    explanation: 'Only an explicit Deny with a negated bedrock:GuardrailIdentifier string condition over every invokable resource, pinned to guardrails of this '
+      + 'account, makes a guardrail mandatory: an Allow with a condition is reopened by any other Allow, a Deny on foundation-model/* leaves inference '
+      + 'profiles open, a wildcard admits any guardrail (even one the principal creates), and ArnNotLike lets a request that names a guardrail by its bare ID through.',
+  },
+  UnguardedInferencePath: {
+    id: 'UnguardedInferencePath',
+    severity: 'error',
+    info: 'This IAM principal can get model output through a path that carries no guardrail IAM can check (the finding names the InferencePath). '
+      + 'Fix: use the library\'s constructs or the EnforceGuardrails aspect, which deny every such path, or deny the path\'s actions yourself.',
+    explanation: 'Only InvokeModel and InvokeModelWithResponseStream have the bedrock:GuardrailIdentifier key. Batch, evaluation, agents, flows, '
+      + 'knowledge-base generation, the OpenAI-compatible bedrock-mantle endpoints, prompt optimization and passing a role to Bedrock run models with no '
+      + 'guardrail IAM can require, so a guardrail Deny alone does not stop them.',
+  },
+  InferencePathAllowed: {
+    id: 'InferencePathAllowed',
+    severity: 'warning',
+    info: 'A construct of this library leaves an inference path without a guardrail check open for this principal (allowUnguardedPaths). '
+      + 'Fix: remove the path from allowUnguardedPaths, or acknowledge this finding with the reason.',
+    explanation: 'allowUnguardedPaths is an explicit choice: requests through the path reach models without any guardrail IAM can require.',
+  },
+  UnknownManagedPolicy: {
+    id: 'UnknownManagedPolicy',
+    severity: 'warning',
+    info: 'This IAM principal has a customer managed policy attached by ARN that none of the checked templates defines, so what it allows cannot be checked. '
+      + 'Fix: check that policy for Bedrock permissions and acknowledge this finding, or define the policy in the app.',
+    explanation: 'A managed policy outside the app may allow inference or an unguarded path; the checks see only what the templates contain.',
+  },
+  IneffectiveGuardrailCondition: {
+    id: 'IneffectiveGuardrailCondition',
+    severity: 'error',
+    info: 'A bedrock:GuardrailIdentifier condition does not enforce what it seems to. Fix: build the condition with EnforcedGuardrail and GuardrailVersion.',
+    explanation: 'An ...IfExists operator on an Allow lets requests without a guardrail through; a value ending in /ID* also matches every guardrail whose ID starts '
+      + 'the same (use ["…/ID", "…/ID:*"]); the key holds the guardrail ARN (ARN or ARN:version), so a name or bare ID never matches; on a Deny, ArnNotLike and '
+      + 'ArnNotEquals let a request that names the guardrail by its bare ID through, a wildcard in the account, Region or ID admits any guardrail, and a '
+      + 'guardrail of another account is configured by that account.',
+  },
+  NonexistentBedrockAction: {
+    id: 'NonexistentBedrockAction',
+    severity: 'error',
+    info: 'A policy names a Bedrock action that does not exist, so its statement allows or denies nothing. '
+      + 'Fix: use bedrock:InvokeModel (InvokeModel, Converse) and bedrock:InvokeModelWithResponseStream (streaming, ConverseStream).',
+    explanation: 'IAM has no Converse, ConverseStream or guardrail-specific invoke action in the bedrock service (some blog posts invent one); '
+      + 'guardrail enforcement is a bedrock:GuardrailIdentifier condition on the two inference actions.',
+  },
+  BedrockServiceWithoutConfusedDeputyConditions: {
+    id: 'BedrockServiceWithoutConfusedDeputyConditions',
+    severity: 'error',
+    info: 'A trust policy, Lambda permission or Lex resource policy for bedrock.amazonaws.com lacks aws:SourceAccount or aws:SourceArn. '
+      + 'Fix: use AgentExecutionRole or FlowServiceRole (and their allowActionGroupInvocation / allowLegacy* methods), or add both conditions.',
+    explanation: 'Without both conditions, Bedrock acting for another account or another resource could use the role or function (confused deputy).',
+  },
+  EnforcedPrincipalCallsAgentOrRag: {
+    id: 'EnforcedPrincipalCallsAgentOrRag',
+    severity: 'warning',
+    info: 'A guardrail-enforced principal can also call bedrock:InvokeAgent or bedrock:RetrieveAndGenerate. Fix: call them from a separate role without the enforcement.',
+    explanation: 'These APIs call models on the caller\'s behalf, partly without a guardrail, so the enforcement Deny makes them fail with AccessDenied (documented limitation).',
+  },
+  GuardrailWithoutCustomerManagedKey: {
+    id: 'GuardrailWithoutCustomerManagedKey',
+    severity: 'warning',
+    info: 'The guardrail has no KmsKeyArn, so it is encrypted with an AWS owned key. Fix: set kmsKeyArn to an EncryptedGuardrailKey.',
+    explanation: 'A customer managed key lets you control and audit who can read and use the guardrail.',
+  },
+  AgentWithoutGuardrail: {
+    id: 'AgentWithoutGuardrail',
+    severity: 'warning',
+    info: 'The agent has no guardrail configuration. Fix: set guardrailConfiguration.',
+    explanation: 'An agent service role cannot carry guardrail enforcement (documented limitation), so the agent\'s guardrailConfiguration is what applies a guardrail.',
+  },
+} satisfies { [id: string]: RuleSpec };
+
+/** Every rule, in order. */
+export const ALL_RULES: RuleSpec[] = Object.values(RULES);
+
+/** The checks of a set of templates: one model of their principals and policies, every rule. */
+export function checkTemplates(stacks: TemplateStack[]): Finding[] {
+  const model = new AppModel(stacks);
+  const findings: Finding[] = [];
+  for (const principal of model.principals) findings.push(...principalFindings(model, principal));
+  for (const stack of stacks) findings.push(...resourceFindings(stack));
+  return findings;
+}
+
+/** The rules about what a principal can do, with everything that applies to it. */
+function principalFindings(model: AppModel, principal: Principal): Finding[] {
+  if (isBedrockServiceRole(principal)) return [];
+  const policies = model.policiesOf(principal);
+  const docs = policies.documents.map(d => d.document);
+  const context = contextOf(principal.stack);
+  const at = (rule: RuleSpec, detail?: string, message?: string): Finding =>
+    ({ rule, detail, stack: principal.stack, logicalId: principal.logicalId, message });
+  const findings: Finding[] = [];
+
+  const enforced = hasEnforcementDeny(docs, context);
+  if (canInvokeModels(policies) && !enforced) {
+    const defects = enforcementDefectsOf(docs, context);
+    findings.push(at(RULES.GuardrailEnforcementMissing, undefined, defects.length === 0 ? undefined
+      : `Its guardrail Deny does not enforce an approved guardrail: ${defects.map(describeDefect).join('; ')}.`));
+  }
+  for (const path of reachablePaths(policies)) {
+    if (deniesPath(docs, path)) continue;
+    findings.push(policies.allowedPaths.includes(path.path)
+      ? at(RULES.InferencePathAllowed, path.path)
+      : at(RULES.UnguardedInferencePath, path.path, `Reachable through ${path.actions.filter(a => allowsAction(policies, a, path.path)).join(', ') || path.actions[0]}.`));
+  }
+  if (enforced) {
+    for (const action of AGENT_OR_RAG_ACTIONS) {
+      if (allowsAction(policies, action, PATH_OF_AGENT_OR_RAG[action])) findings.push(at(RULES.EnforcedPrincipalCallsAgentOrRag, action));
+    }
+  }
+  for (const arn of policies.unknownManagedPolicies) findings.push(at(RULES.UnknownManagedPolicy, arn));
+  return findings;
+}
+
+const PATH_OF_AGENT_OR_RAG: { [action: string]: InferencePath } = {
+  'bedrock:InvokeAgent': InferencePath.AGENTS,
+  'bedrock:RetrieveAndGenerate': InferencePath.KNOWLEDGE_BASE_GENERATION,
+};
+
+function describeDefect(defect: string): string {
+  const [kind, ...rest] = defect.split(':');
+  const value = rest.join(':');
+  switch (kind) {
+    case 'ArnOperator': return 'ArnNotLike / ArnNotEquals let a request that names the guardrail by its bare ID through (use StringNotLike / StringNotEquals)';
+    case 'AnyGuardrail': return `${value} admits any guardrail, even one the principal creates`;
+    case 'OtherAccountGuardrail': return `${value} is a guardrail of another account`;
+    default: return defect;
+  }
+}
+
+/** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */
+function canInvokeModels(policies: PrincipalPolicies): boolean {
+  return INVOKE_ACTIONS.some(a => allows(policies.documents.map(d => d.document), a))
+    || policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.invokes === true);
+}
+
+/** Whether an Allow of the principal (or an AWS managed policy that reaches the path) covers the action. */
+function allowsAction(policies: PrincipalPolicies, action: string, path?: InferencePath): boolean {
+  return allows(policies.documents.map(d => d.document), action)
+    || (path !== undefined && policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.paths.includes(path) === true));
+}
+
+/** The inference paths any Allow of the principal reaches (on some resource), AWS managed policies included. */
+function reachablePaths(policies: PrincipalPolicies) {
+  return INFERENCE_PATHS.filter(p => p.actions.some(a => allowsAction(policies, a, p.path)));
+}
+
+/** Whether a role can be assumed only by bedrock.amazonaws.com (agent, flow, knowledge-base service roles). */
+function isBedrockServiceRole(principal: Principal): boolean {
+  if (principal.kind !== 'role') return false;
+  const allowStatements = asArray<Statement>(principal.resource.Properties?.AssumeRolePolicyDocument?.Statement).filter(s => s.Effect === 'Allow');
+  return allowStatements.length > 0 && allowStatements.every(s => {
+    const p = s.Principal;
+    if (!p || typeof p !== 'object') return false;
+    const keys = Object.keys(p);
+    return keys.length === 1 && keys[0] === 'Service' && asArray(p.Service).every((x: any) => x === BEDROCK);
+  });
+}
+
+const BEDROCK = 'bedrock.amazonaws.com';
+
+/** The policy documents a resource holds, for the rules that read statements wherever they are. */
+function documentsOf(resource: any): PolicyJson[] {
+  const props = resource?.Properties ?? {};
+  switch (resource?.Type) {
+    case 'AWS::IAM::Role':
+    case 'AWS::IAM::User':
+    case 'AWS::IAM::Group':
+      return asArray<any>(props.Policies).map(p => p?.PolicyDocument).filter(d => d);
+    case 'AWS::IAM::Policy':
+    case 'AWS::IAM::ManagedPolicy':
+    case 'AWS::IAM::RolePolicy':
+    case 'AWS::IAM::UserPolicy':
+    case 'AWS::IAM::GroupPolicy':
+      return props.PolicyDocument ? [props.PolicyDocument] : [];
+    default:
+      return [];
+  }
+}
+
+/** The rules about single resources: policy statements, trust and resource policies, guardrails, agents. */
+function resourceFindings(stack: TemplateStack): Finding[] {
+  const findings: Finding[] = [];
+  for (const [logicalId, resource] of Object.entries((stack.template.Resources ?? {}) as { [id: string]: any })) {
+    const at = (rule: RuleSpec, detail?: string): Finding => ({ rule, detail, stack, logicalId });
+    const docs = documentsOf(resource);
+    for (const detail of ineffectiveConditions(docs, stack)) findings.push(at(RULES.IneffectiveGuardrailCondition, detail));
+    for (const action of nonexistentActions(docs)) findings.push(at(RULES.NonexistentBedrockAction, action));
+    if (lacksConfusedDeputyConditions(resource)) findings.push(at(RULES.BedrockServiceWithoutConfusedDeputyConditions));
+    if (resource?.Type === 'AWS::Bedrock::Guardrail' && resource.Properties?.KmsKeyArn === undefined) findings.push(at(RULES.GuardrailWithoutCustomerManagedKey));
+    if (resource?.Type === 'AWS::Bedrock::Agent' && resource.Properties?.GuardrailConfiguration === undefined) findings.push(at(RULES.AgentWithoutGuardrail));
+  }
+  return findings;
+}
+
+/**
+ * A guardrail ARN, optionally with a version or `:*`: the ID is lowercase letters and digits (a name such as
+ * `G-HR-Compliance` never appears in an ARN), or `*` where a part is not known.
+ */
+const GUARDRAIL_ARN = /^arn:[^:]+:bedrock:[^:]*:[^:]*:guardrail\/([a-z0-9]+|\*)(:([0-9]+|\*))?$/;
+/** `…/guardrail/ID*`: also matches every guardrail whose ID starts with ID. */
+const PREFIX_WILDCARD = /:guardrail\/[^:/*]+\*$/;
+
+/**
+ * What is wrong with the `bedrock:GuardrailIdentifier` conditions of some documents, one entry per problem:
+ * `IfExistsOnAllow::OPERATOR`, `PrefixWildcard::VALUE`, `NotAGuardrailArn::VALUE`, and on an enforcement
+ * Deny `ArnOperatorOnDeny::OPERATOR`, `AnyGuardrail::VALUE`, `OtherAccountGuardrail::VALUE`.
+ */
+function ineffectiveConditions(docs: PolicyJson[], stack: TemplateStack): string[] {
+  const findings = new Set<string>();
+  const context = contextOf(stack);
+  for (const statement of docs.flatMap(d => asArray(d.Statement))) {
+    for (const [operator, values] of guardrailConditions(statement)) {
+      if (statement.Effect === 'Allow' && operator.endsWith('IfExists')) findings.add(`IfExistsOnAllow::${operator}`);
+      if (statement.Effect === 'Deny' && /^Arn(Not)?(Equals|Like)/.test(operator) && operator.includes('Not')) findings.add(`ArnOperatorOnDeny::${operator}`);
+      for (const raw of values) {
+        const value = valueText(raw, context);
+        // `${guardrail.attrGuardrailArn}*` reads as `**`: a wildcard right after an unknown ARN, not after `:`.
+        if (PREFIX_WILDCARD.test(value) || (!isKnownValue(raw) && /[^:]\*$/.test(value))) findings.add(`PrefixWildcard::${value}`);
+        else if (isKnownValue(raw) && !GUARDRAIL_ARN.test(value) && !/[*?]/.test(value)) findings.add(`NotAGuardrailArn::${value}`);
+      }
+    }
+    for (const defect of enforcementDenyDefects(statement, context) ?? []) {
+      const [kind, ...rest] = defect.split(':');
+      if (kind === 'AnyGuardrail' || kind === 'OtherAccountGuardrail') findings.add(`${kind}::${rest.join(':')}`);
+    }
+  }
+  return [...findings];
+}
+
+/**
+ * Actions that some documents name but IAM does not know. InvokeModel and Converse need
+ * `bedrock:InvokeModel`; InvokeModelWithResponseStream and ConverseStream need
+ * `bedrock:InvokeModelWithResponseStream` (Service Authorization Reference, Amazon Bedrock).
+ */
+const NONEXISTENT = ['bedrock:invokemodelwithguardrail', 'bedrock:converse', 'bedrock:conversestream'];
+
+function nonexistentActions(docs: PolicyJson[]): string[] {
+  const found = new Set<string>();
+  for (const statement of docs.flatMap(d => asArray(d.Statement))) {
+    for (const action of [...asArray(statement.Action), ...asArray(statement.NotAction)].map(a => valueText(a))) {
+      if (NONEXISTENT.includes(action.toLowerCase())) found.add(action);
+    }
+  }
+  return [...found];
+}
+
+function namesBedrock(principal: any): boolean {
+  return principal !== null && typeof principal === 'object' && asArray(principal.Service).includes(BEDROCK);
+}
+
+/** The condition keys compared by one of `operators` (a Null or negated test does not restrict who calls). */
+function comparedKeys(statement: Statement, operators: string[]): string[] {
+  return Object.entries(statement.Condition ?? {})
+    .filter(([operator]) => operators.includes(operator.replace(/IfExists$/, '')) && !operator.endsWith('IfExists'))
+    .flatMap(([, byKey]) => Object.keys((byKey ?? {}) as object))
+    .map(k => k.toLowerCase());
+}
+
+function hasBothConditions(statement: Statement): boolean {
+  return comparedKeys(statement, ['StringEquals', 'StringEqualsIgnoreCase']).includes('aws:sourceaccount')
+    && comparedKeys(statement, ['ArnEquals', 'ArnLike', 'StringEquals', 'StringLike']).includes('aws:sourcearn');
+}
+
+/**
+ * A role trusted by `bedrock.amazonaws.com`, a Lambda permission or a Lex resource policy for it, without
+ * both `aws:SourceAccount` and `aws:SourceArn` (the confused-deputy guard the Bedrock pages recommend).
+ */
+function lacksConfusedDeputyConditions(resource: any): boolean {
+  const props = resource?.Properties ?? {};
+  const unguarded = (doc: PolicyJson | undefined) => {
+    const forBedrock = asArray(doc?.Statement).filter(s => s.Effect === 'Allow' && namesBedrock(s.Principal));
+    return forBedrock.length > 0 && !forBedrock.every(hasBothConditions);
+  };
+  switch (resource?.Type) {
+    case 'AWS::IAM::Role': return unguarded(props.AssumeRolePolicyDocument);
+    case 'AWS::Lambda::Permission': return props.Principal === BEDROCK && (props.SourceAccount === undefined || props.SourceArn === undefined);
+    case 'AWS::Lex::ResourcePolicy': return unguarded(typeof props.Policy === 'string' ? safeJson(props.Policy) : props.Policy);
+    default: return false;
+  }
+}
+
+function safeJson(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
