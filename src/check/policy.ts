@@ -42,7 +42,7 @@ export interface ValueContext {
 
 /**
  * A value as text, the way a check can compare it: pseudo parameters become their value when the template's
- * environment is known (the partition is `aws`), `${AWS::AccountId}`-style placeholders otherwise;
+ * environment is known (the partition is `aws`), the placeholders `<account>` and `<region>` otherwise;
  * `Fn::Join` and `Fn::Sub` are written out; anything else unknown (a reference to a resource, a parameter,
  * an import) becomes `*`.
  */
@@ -68,8 +68,8 @@ export function valueText(value: any, context: ValueContext = {}): string {
 function pseudoText(name: string, context: ValueContext): string | undefined {
   switch (name) {
     case 'AWS::Partition': return 'aws';
-    case 'AWS::AccountId': return context.account ?? '${AWS::AccountId}';
-    case 'AWS::Region': return context.region ?? '${AWS::Region}';
+    case 'AWS::AccountId': return context.account ?? '<account>';
+    case 'AWS::Region': return context.region ?? '<region>';
     case 'AWS::URLSuffix': return 'amazonaws.com';
     default: return undefined;
   }
@@ -121,10 +121,10 @@ function coversEveryInvocation(statement: Statement, context: ValueContext): boo
 }
 
 /**
- * A guardrail ARN with an optional version (`:N`, `:*`) or `DRAFT`-less bare form: the ID is lowercase letters
- * and digits (guardrail IDs), the account 12 digits or the template's own (`${AWS::AccountId}`).
+ * A guardrail ARN, bare (DRAFT) or with a version (`:N`, `:*`): the ID is lowercase letters and digits
+ * (guardrail IDs), the account 12 digits or the template's own (`<account>`), the Region a Region or `<region>`.
  */
-const PINNED_GUARDRAIL = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):guardrail\/([a-z0-9]+)(:([0-9]+|\*))?$/;
+const PINNED_GUARDRAIL = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+|<region>):(\d{12}|<account>):guardrail\/([a-z0-9]+)(:([0-9]+|\*))?$/;
 
 /** Why a value of a Deny's guardrail condition does not pin the Deny to a guardrail of this account. */
 function guardrailValueDefect(raw: any, context: ValueContext): string | undefined {

@@ -102,7 +102,8 @@ export const RULES = {
   EnforcedPrincipalCallsAgentOrRag: {
     id: 'EnforcedPrincipalCallsAgentOrRag',
     severity: 'warning',
-    info: 'A guardrail-enforced principal can also call bedrock:InvokeAgent or bedrock:RetrieveAndGenerate. Fix: call them from a separate role without the enforcement.',
+    info: 'A guardrail-enforced principal can also call bedrock:InvokeAgent or bedrock:RetrieveAndGenerate (their inference path is left open). '
+      + 'Fix: call them from a separate role without the enforcement.',
     explanation: 'These APIs call models on the caller\'s behalf, partly without a guardrail, so the enforcement Deny makes them fail with AccessDenied (documented limitation).',
   },
   GuardrailWithoutCustomerManagedKey: {
@@ -154,8 +155,10 @@ function principalFindings(model: AppModel, principal: Principal): Finding[] {
       : at(RULES.UnguardedInferencePath, path.path, `Reachable through ${path.actions.filter(a => allowsAction(policies, a, path.path)).join(', ') || path.actions[0]}.`));
   }
   if (enforced) {
+    // Where the path is denied, the grant does nothing; where it is open, the documented limitation applies.
     for (const action of AGENT_OR_RAG_ACTIONS) {
-      if (allowsAction(policies, action, PATH_OF_AGENT_OR_RAG[action])) findings.push(at(RULES.EnforcedPrincipalCallsAgentOrRag, action));
+      const path = INFERENCE_PATHS.find(p => p.path === PATH_OF_AGENT_OR_RAG[action])!;
+      if (allowsAction(policies, action, path.path) && !deniesPath(docs, path)) findings.push(at(RULES.EnforcedPrincipalCallsAgentOrRag, action));
     }
   }
   for (const arn of policies.unknownManagedPolicies) findings.push(at(RULES.UnknownManagedPolicy, arn));

@@ -15,6 +15,7 @@ import {
   GuardrailEnforcedInvokerRole,
   GuardrailEnforcementPolicy,
   GuardrailVersion,
+  InferencePath,
   InvokableModel,
 } from '../../src';
 import { DEFAULT_ENV } from '../sim/cfn';
@@ -274,10 +275,13 @@ describe('BedrockServiceWithoutConfusedDeputyConditions', () => {
 describe('EnforcedPrincipalCallsAgentOrRag', () => {
   const rule = 'BedrockGuardrail-EnforcedPrincipalCallsAgentOrRag';
 
-  test('Noncompliance 1: an invoker role that also gets InvokeAgent', () => {
+  test('Noncompliance 1: an invoker role that leaves the agents path open and also gets InvokeAgent', () => {
     const { app, stack } = newStack();
     const role = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), guardrails: [guardrail()], models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [guardrail()],
+      models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
+      allowUnguardedPaths: [InferencePath.AGENTS],
     });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] }));
     expect(findings(app)[`${rule}[bedrock:InvokeAgent]`]).toEqual(['Test/Invoker/Resource']);
