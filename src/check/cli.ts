@@ -59,16 +59,17 @@ export function main(argv: string[], output: CommandOutput = PROCESS_OUTPUT): nu
   try {
     const stacks = readInputs(options.paths);
     const findings = reportFindings(checkTemplates(stacks), options.acknowledgements);
-    const report = options.format === 'json' ? formatJson(findings)
+    const names = stacks.map(s => s.name);
+    const report = options.format === 'json' ? formatJson(findings, names)
       : options.format === 'sarif' ? formatSarif(findings, { version: packageVersion() })
-        : formatText(findings);
+        : formatText(findings, names);
     if (options.output !== undefined) {
       try {
         fs.writeFileSync(options.output, report);
       } catch (e) {
         throw new CheckInputError(`${options.output}: cannot be written (${(e as Error).message}).`);
       }
-      if (options.format !== 'text') output.stdout(formatText(findings));
+      if (options.format !== 'text') output.stdout(formatText(findings, names));
     } else {
       output.stdout(report);
     }

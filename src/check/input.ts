@@ -47,8 +47,11 @@ export function readInputs(paths: string[]): TemplateStack[] {
     } catch {
       throw new CheckInputError(`${p}: no such file or directory.`);
     }
-    if (stat.isDirectory()) return readAssembly(p);
-    return [readTemplateFile(p)];
+    if (!stat.isDirectory()) return [readTemplateFile(p)];
+    const stacks = readAssembly(p);
+    // An empty assembly passing the gate would hide a wrong path or a failed synth.
+    if (stacks.length === 0) throw new CheckInputError(`${p}: the cloud assembly has no stacks to check.`);
+    return stacks;
   });
 }
 

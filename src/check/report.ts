@@ -114,19 +114,24 @@ export function hasErrors(findings: ReportedFinding[]): boolean {
   return findings.some(f => f.severity === 'error' && f.acknowledged === undefined);
 }
 
-/** One line per finding: severity, rule, stack, logical ID, construct path where known, what was found and the fix. */
-export function formatText(findings: ReportedFinding[]): string {
+/**
+ * One line per finding: severity, rule, stack, logical ID, construct path where known, what was found and the fix;
+ * then the number of stacks checked and the counts.
+ */
+export function formatText(findings: ReportedFinding[], stacks: string[]): string {
   const open = findings.filter(f => f.acknowledged === undefined);
   const lines = open.map(f => `${f.severity.padEnd(7)} ${f.ruleName}  ${f.stack} ${f.logicalId}${f.constructPath ? ` (${f.constructPath})` : ''}  ${f.message}`);
   const errors = open.filter(f => f.severity === 'error').length;
   const acknowledged = findings.length - open.length;
-  lines.push(`${errors} error(s), ${open.length - errors} warning(s)${acknowledged > 0 ? `, ${acknowledged} acknowledged` : ''}.`);
+  lines.push(`${stacks.length} stack(s) checked: ${errors} error(s), ${open.length - errors} warning(s)${acknowledged > 0 ? `, ${acknowledged} acknowledged` : ''}.`);
   return lines.join('\n') + '\n';
 }
 
-/** The findings as JSON (acknowledged ones included, with their reason). */
-export function formatJson(findings: ReportedFinding[]): string {
+/** The findings as JSON (acknowledged ones included, with their reason), the stacks checked, and the counts. */
+export function formatJson(findings: ReportedFinding[], stacks: string[]): string {
+  const open = findings.filter(f => f.acknowledged === undefined);
   return JSON.stringify({
+    stacks,
     findings: findings.map(f => ({
       rule: f.ruleName,
       severity: f.severity,
@@ -137,7 +142,9 @@ export function formatJson(findings: ReportedFinding[]): string {
       message: f.message,
       acknowledged: f.acknowledged,
     })),
-    errors: findings.filter(f => f.severity === 'error' && f.acknowledged === undefined).length,
+    errors: open.filter(f => f.severity === 'error').length,
+    warnings: open.filter(f => f.severity !== 'error').length,
+    acknowledged: findings.length - open.length,
   }, null, 2) + '\n';
 }
 

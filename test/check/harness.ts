@@ -45,12 +45,23 @@ export function findingLines(stacks: TemplateStack[]): string[] {
  * `bedrock-mantle` and `iam:PassRole`, reduced to the actions on every resource.
  */
 export const AWS_MANAGED_DOCUMENTS: { [name: string]: PolicyJson } = {
-  AmazonBedrockFullAccess: { Statement: [{ Effect: 'Allow', Action: ['bedrock:*', 'bedrock-mantle:*'], Resource: '*' }] },
+  AmazonBedrockFullAccess: {
+    Statement: [
+      { Effect: 'Allow', Action: ['bedrock:*', 'bedrock-mantle:*'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: 'arn:aws:iam::*:role/*AmazonBedrock*',
+        Condition: { StringEquals: { 'iam:PassedToService': ['bedrock.amazonaws.com'] } },
+      },
+    ],
+  },
   AmazonBedrockLimitedAccess: {
     Statement: [{
       Effect: 'Allow',
       Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream', 'bedrock-mantle:CreateInference', 'bedrock:CreateModelInvocationJob',
-        'bedrock:CreateEvaluationJob', 'bedrock:Get*', 'bedrock:StartAutomatedReasoningPolicyBuildWorkflow'],
+        'bedrock:CreateEvaluationJob', 'bedrock:Get*', 'bedrock:StartAutomatedReasoningPolicyBuildWorkflow',
+        'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail'],
       Resource: '*',
     }],
   },
