@@ -15,9 +15,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, IPolicyValidationPluginBeta1, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
+import { BedrockGuardrailChecks, EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
 import { policySize } from '../src/private/policy-size';
 
 // aws-cdk-lib's CloudFormation schema validation is off for the timed runs (as in the tests): it costs the
@@ -78,8 +78,34 @@ export type Variant = 'library' | 'hand-written';
 /** CloudFormation allows 500 resources per stack: large apps spread their roles over stacks of 250. */
 const ROLES_PER_STACK = 250;
 
-export function buildApp(variant: Variant, roles: number, outdir: string): App {
+/** No checks, the pack, or a validation plugin that checks nothing (what aws-cdk-lib costs for any plugin). */
+type Checks = 'none' | 'pack' | 'no-op';
+
+/** How long each validate() of the pack took. */
+const PACK_VALIDATE_MS: number[] = [];
+
+const NO_OP_PLUGIN: IPolicyValidationPluginBeta1 = {
+  name: 'NoOp',
+  validate: () => ({ success: true, violations: [] }),
+};
+
+export function buildApp(variant: Variant, roles: number, outdir: string, checks: Checks = 'none'): App {
   const app = new App({ outdir });
+  if (checks === 'pack') {
+    // The pack, with the time of its own work (validate) recorded.
+    const pack = new BedrockGuardrailChecks(app);
+    const validate = pack.validate.bind(pack);
+    pack.validate = context => {
+      const start = process.hrtime.bigint();
+      try {
+        return validate(context);
+      } finally {
+        PACK_VALIDATE_MS.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+    };
+    Validations.of(app).addPlugins(pack);
+  }
+  if (checks === 'no-op') Validations.of(app).addPlugins(NO_OP_PLUGIN);
   let stack!: Stack;
   for (let i = 0; i < roles; i++) {
     if (i % ROLES_PER_STACK === 0) stack = new Stack(app, `Bench${i / ROLES_PER_STACK}`, { env: { account: ACCOUNT, region: REGION } });
@@ -199,6 +225,71 @@ function importCost(runs: number) {
   return { load, construct, baseline };
 }
 
+/**
+ * The pipeline checker as `npx cdk-bedrock-guardrail-iam check` runs it: a fresh process that loads no
+ * aws-cdk-lib. Timed from reading the cloud assembly to the report (loading the checker's modules excluded).
+ */
+const CHECKER_TIMING = `
+require('ts-node').register({ transpileOnly: true, project: 'tsconfig.dev.json' });
+const { readInputs } = require('./src/check/input');
+const { checkTemplates } = require('./src/check/rules');
+const { reportFindings, formatText } = require('./src/check/report');
+const t = process.hrtime.bigint();
+const stacks = readInputs([process.argv[1]]);
+const findings = reportFindings(checkTemplates(stacks));
+formatText(findings, stacks.map(s => s.name));
+const ms = Number(process.hrtime.bigint() - t) / 1e6;
+if (Object.keys(require.cache).some(f => f.includes('aws-cdk-lib'))) throw new Error('the checker loaded aws-cdk-lib');
+console.log(JSON.stringify({ ms, stacks: stacks.length, findings: findings.map(f => f.ruleName) }));
+`;
+
+/**
+ * The cost of the checks on the library's app of `roles` roles: synth with BedrockGuardrailChecks registered
+ * against synth without it (paired runs, alternating order), and the pipeline checker on the synthesized cloud
+ * assembly (reading every template and checking it) against the synth that wrote it. Both must find nothing.
+ */
+function checksCost(roles: number, runs: number) {
+  const times: { [c in Checks]: number[] } = { 'none': [], 'pack': [], 'no-op': [] };
+  const once = (checks: Checks, keep = false) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-checks-'));
+    collectGarbage();
+    const start = process.hrtime.bigint();
+    buildApp('library', roles, outdir, checks).synth();
+    times[checks].push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (keep) return outdir;
+    fs.rmSync(outdir, { recursive: true, force: true });
+    return undefined;
+  };
+  const orders: Checks[][] = [['none', 'no-op', 'pack'], ['pack', 'no-op', 'none'], ['no-op', 'pack', 'none']];
+  for (const checks of orders[0]) once(checks);
+  for (const k of Object.keys(times) as Checks[]) times[k].length = 0;
+  PACK_VALIDATE_MS.length = 0;
+  for (let r = 0; r < runs; r++) for (const checks of orders[r % orders.length]) once(checks);
+  // The checker, on one assembly of the app, in fresh processes after the synths (so as not to disturb them).
+  const outdir = once('none', true)!;
+  times.none.pop();
+  const checker: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const result = JSON.parse(execFileSync(process.execPath, ['-e', CHECKER_TIMING, outdir], { cwd: path.join(__dirname, '..') }).toString());
+    checker.push(result.ms);
+    if (result.findings.length > 0 || result.stacks !== Math.ceil(roles / ROLES_PER_STACK)) {
+      throw new Error(`The checker found ${result.findings.length} finding(s) in ${result.stacks} stack(s) of the library's app: ${result.findings.join(', ')}`);
+    }
+  }
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const ratio = (a: number[], b: number[]) => a.map((x, i) => x / b[i]);
+  return {
+    plain: times.none,
+    withPack: times.pack,
+    noOp: times['no-op'],
+    packRatio: ratio(times.pack, times.none),
+    packOwn: PACK_VALIDATE_MS.map((ms, i) => ms / times.pack[i]),
+    noOpRatio: ratio(times['no-op'], times.none),
+    checker,
+    checkerRatio: checker.map(ms => ms / median(times.none)),
+  };
+}
+
 if (require.main === module) main();
 
 function main() {
@@ -246,6 +337,15 @@ function main() {
   } else {
     console.log('\nAt every size, both variants synthesize the same templates, character for character.');
   }
+  const checkSize = Math.max(...sizes);
+  const cost = checksCost(checkSize, runs);
+  console.log(`\nChecks on the library's app of ${checkSize} role(s), ${runs} run(s) of each, median (middle half):`);
+  console.log(`- synth ${median(cost.plain).toFixed(0)} ms (${spread(cost.plain)}); with BedrockGuardrailChecks ${median(cost.withPack).toFixed(0)} ms (${spread(cost.withPack)}), `
+    + `paired ratio ${median(cost.packRatio).toFixed(2)} (${spread(cost.packRatio, 2)}); with a validation plugin that checks nothing ${median(cost.noOp).toFixed(0)} ms `
+    + `(${spread(cost.noOp)}), paired ratio ${median(cost.noOpRatio).toFixed(2)} (${spread(cost.noOpRatio, 2)}): aws-cdk-lib's own cost of running any plugin.`);
+  console.log(`- the pack's own work (its validate(), timed inside the synth): ${(100 * median(cost.packOwn)).toFixed(1)} % of that synth (${spread(cost.packOwn.map(x => 100 * x), 1)} %).`);
+  console.log(`- the checker on the cloud assembly (a fresh process, as in a pipeline) ${median(cost.checker).toFixed(0)} ms (${spread(cost.checker)}), `
+    + `${(100 * median(cost.checkerRatio)).toFixed(1)} % of the median synth (${spread(cost.checkerRatio.map(x => 100 * x), 1)} %). The pack and the checker found nothing.`);
   const ours = synthOnce('library', 1).policyChars;
   const docs = JSON.stringify(DOCS_EXAMPLE_1).length;
   console.log(`One guardrail, one model: the library's policy is ${ours} characters; the AWS docs' Example 1 is ${docs}.`);

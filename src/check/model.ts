@@ -298,13 +298,26 @@ function uniqueDocuments(documents: AppliedDocument[]): AppliedDocument[] {
  * on the construct around it (an L2 role around its `AWS::IAM::Role`).
  */
 function allowedPathsAt(stack: TemplateStack, logicalId: string): InferencePath[] {
+  const recorded = recordedPathsOf(stack);
+  if (recorded.size === 0) return [];
   const path = stack.constructPaths.get(logicalId);
   if (path === undefined) return [];
-  const paths: InferencePath[] = [];
-  for (const at of [path, path.replace(/\/[^/]*$/, '')]) {
-    for (const entry of stack.metadata[`/${at}`] ?? []) {
-      if (entry?.type === ENFORCEMENT_METADATA) paths.push(...asArray(entry.data?.allowUnguardedPaths) as InferencePath[]);
-    }
-  }
-  return paths;
+  return [...recorded.get(`/${path}`) ?? [], ...recorded.get(`/${path.replace(/\/[^/]*$/, '')}`) ?? []];
 }
+
+/** The `allowUnguardedPaths` the stack's metadata records, by construct path (read once per stack). */
+function recordedPathsOf(stack: TemplateStack): Map<string, InferencePath[]> {
+  let recorded = RECORDED_PATHS.get(stack);
+  if (recorded === undefined) {
+    recorded = new Map();
+    for (const [at, entries] of Object.entries(stack.metadata)) {
+      for (const entry of entries ?? []) {
+        if (entry?.type === ENFORCEMENT_METADATA) recorded.set(at, [...recorded.get(at) ?? [], ...asArray(entry.data?.allowUnguardedPaths) as InferencePath[]]);
+      }
+    }
+    RECORDED_PATHS.set(stack, recorded);
+  }
+  return recorded;
+}
+
+const RECORDED_PATHS = new WeakMap<TemplateStack, Map<string, InferencePath[]>>();

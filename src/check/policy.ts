@@ -155,12 +155,24 @@ function guardrailValueDefect(raw: any, context: ValueContext): string | undefin
  * - `OtherAccountGuardrail:VALUE`: a guardrail of another account, whose owner decides what it checks.
  */
 export function enforcementDenyDefects(statement: Statement, context: ValueContext = {}): string[] | undefined {
-  if (!coversEveryInvocation(statement, context)) return undefined;
+  // Each statement is asked about several times (for its principal, and by the resource rules): worked out once.
+  if (statement === null || typeof statement !== 'object' || statement.Effect !== 'Deny' || statement.Condition === undefined) return undefined;
+  const cached = DEFECTS.get(statement);
+  if (cached !== undefined && cached.account === context.account && cached.region === context.region) return cached.defects;
+  const defects = computeDefects(statement, context);
+  DEFECTS.set(statement, { account: context.account, region: context.region, defects });
+  return defects;
+}
+
+const DEFECTS = new WeakMap<object, { account?: string; region?: string; defects: string[] | undefined }>();
+
+function computeDefects(statement: Statement, context: ValueContext): string[] | undefined {
   // Any other condition key narrows the Deny (for example to one Region), so it no longer covers every request.
   const keys = Object.values(statement.Condition ?? {}).flatMap(byKey => Object.keys((byKey ?? {}) as object));
   if (keys.some(k => k.toLowerCase() !== GUARDRAIL_KEY)) return undefined;
   const conditions = guardrailConditions(statement);
   if (conditions.length === 0 || !conditions.every(([operator]) => isNegated(operator))) return undefined;
+  if (!coversEveryInvocation(statement, context)) return undefined;
   const defects = new Set<string>();
   for (const [operator, values] of conditions) {
     if (operator.startsWith('Arn')) defects.add('ArnOperator');

@@ -14,7 +14,7 @@ import {
 } from './policy';
 import { InferencePath } from '../model/inference-path';
 import { INFERENCE_PATHS } from '../model/inference-paths';
-import { allows, asArray, PolicyJson, Statement } from '../util/policy-json';
+import { asArray, asText, coversAction, PolicyJson, Statement, wildcardMatch } from '../util/policy-json';
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
 
@@ -142,23 +142,24 @@ function principalFindings(model: AppModel, principal: Principal): Finding[] {
     ({ rule, detail, stack: principal.stack, logicalId: principal.logicalId, message });
   const findings: Finding[] = [];
 
+  const reach = new Reach(policies);
   const enforced = hasEnforcementDeny(docs, context);
-  if (canInvokeModels(policies) && !enforced) {
+  if (reach.invokesModels() && !enforced) {
     const defects = enforcementDefectsOf(docs, context);
     findings.push(at(RULES.GuardrailEnforcementMissing, undefined, defects.length === 0 ? undefined
       : `Its guardrail Deny does not enforce an approved guardrail: ${defects.map(describeDefect).join('; ')}.`));
   }
-  for (const path of reachablePaths(policies)) {
+  for (const path of reach.paths()) {
     if (deniesPath(docs, path)) continue;
     findings.push(policies.allowedPaths.includes(path.path)
       ? at(RULES.InferencePathAllowed, path.path)
-      : at(RULES.UnguardedInferencePath, path.path, `Reachable through ${path.actions.filter(a => allowsAction(policies, a, path.path)).join(', ') || path.actions[0]}.`));
+      : at(RULES.UnguardedInferencePath, path.path, `Reachable through ${path.actions.filter(a => reach.allowsAction(a, path.path)).join(', ') || path.actions[0]}.`));
   }
   if (enforced) {
     // Where the path is denied, the grant does nothing; where it is open, the documented limitation applies.
     for (const action of AGENT_OR_RAG_ACTIONS) {
       const path = INFERENCE_PATHS.find(p => p.path === PATH_OF_AGENT_OR_RAG[action])!;
-      if (allowsAction(policies, action, path.path) && !deniesPath(docs, path)) findings.push(at(RULES.EnforcedPrincipalCallsAgentOrRag, action));
+      if (reach.allowsAction(action, path.path) && !deniesPath(docs, path)) findings.push(at(RULES.EnforcedPrincipalCallsAgentOrRag, action));
     }
   }
   for (const arn of policies.unknownManagedPolicies) findings.push(at(RULES.UnknownManagedPolicy, arn));
@@ -181,21 +182,73 @@ function describeDefect(defect: string): string {
   }
 }
 
-/** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */
-function canInvokeModels(policies: PrincipalPolicies): boolean {
-  return INVOKE_ACTIONS.some(a => allows(policies.documents.map(d => d.document), a))
-    || policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.invokes === true);
+/**
+ * The actions the rules ask about: model inference, every inference path, the agent and RAG calls. What each
+ * Allow statement covers of them is worked out once per statement (a statement is read for its principal and
+ * again for the resource rules; an app of 1,000 roles has thousands).
+ */
+const TRACKED_ACTIONS = [...new Set([...INVOKE_ACTIONS, ...INFERENCE_PATHS.flatMap(p => p.actions), ...AGENT_OR_RAG_ACTIONS])];
+const TRACKED_BY_LOWER_CASE = new Map(TRACKED_ACTIONS.map(a => [a.toLowerCase(), a]));
+const NOTHING: ReadonlySet<string> = new Set();
+const COVERED = new WeakMap<object, ReadonlySet<string>>();
+
+function coveredByAllow(statement: Statement): ReadonlySet<string> {
+  if (statement === null || typeof statement !== 'object' || statement.Effect !== 'Allow') return NOTHING;
+  let covered = COVERED.get(statement);
+  if (covered === undefined) {
+    covered = computeCovered(statement);
+    COVERED.set(statement, covered);
+  }
+  return covered;
 }
 
-/** Whether an Allow of the principal (or an AWS managed policy that reaches the path) covers the action. */
-function allowsAction(policies: PrincipalPolicies, action: string, path?: InferencePath): boolean {
-  return allows(policies.documents.map(d => d.document), action)
-    || (path !== undefined && policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.paths.includes(path) === true));
+function computeCovered(statement: Statement): ReadonlySet<string> {
+  if (statement.NotAction !== undefined) return new Set(TRACKED_ACTIONS.filter(a => coversAction(statement, a)));
+  // Most actions are written out: looked up, not matched against every tracked action.
+  const covered = new Set<string>();
+  for (const pattern of asArray(statement.Action)) {
+    const text = asText(pattern);
+    if (!text.includes('*') && !text.includes('?')) {
+      const action = TRACKED_BY_LOWER_CASE.get(text.toLowerCase());
+      if (action !== undefined) covered.add(action);
+    } else {
+      for (const action of TRACKED_ACTIONS) if (wildcardMatch(text, action)) covered.add(action);
+    }
+  }
+  return covered;
 }
 
-/** The inference paths any Allow of the principal reaches (on some resource), AWS managed policies included. */
-function reachablePaths(policies: PrincipalPolicies) {
-  return INFERENCE_PATHS.filter(p => p.actions.some(a => allowsAction(policies, a, p.path)));
+/** What a principal may do of the tracked actions: its Allows, and the AWS managed policies attached to it. */
+class Reach {
+  private readonly allowed = new Set<string>();
+  private readonly managedPaths = new Set<InferencePath>();
+  private readonly managedInvokes: boolean;
+
+  constructor(policies: PrincipalPolicies) {
+    for (const doc of policies.documents) {
+      for (const statement of asArray<Statement>(doc.document.Statement)) {
+        for (const action of coveredByAllow(statement)) this.allowed.add(action);
+      }
+    }
+    const managed = policies.awsManagedPolicies.map(name => AWS_MANAGED_POLICY_REACH[name]).filter(r => r !== undefined);
+    for (const reach of managed) for (const path of reach.paths) this.managedPaths.add(path);
+    this.managedInvokes = managed.some(r => r.invokes);
+  }
+
+  /** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */
+  invokesModels(): boolean {
+    return this.managedInvokes || INVOKE_ACTIONS.some(a => this.allowed.has(a));
+  }
+
+  /** Whether an Allow of the principal (or an AWS managed policy that reaches the path) covers the action. */
+  allowsAction(action: string, path: InferencePath): boolean {
+    return this.allowed.has(action) || this.managedPaths.has(path);
+  }
+
+  /** The inference paths any Allow of the principal reaches (on some resource), AWS managed policies included. */
+  paths() {
+    return INFERENCE_PATHS.filter(p => p.actions.some(a => this.allowsAction(a, p.path)));
+  }
 }
 
 /** Whether a role can be assumed only by bedrock.amazonaws.com (agent, flow, knowledge-base service roles). */
@@ -237,8 +290,10 @@ function resourceFindings(stack: TemplateStack): Finding[] {
   for (const [logicalId, resource] of Object.entries((stack.template.Resources ?? {}) as { [id: string]: any })) {
     const at = (rule: RuleSpec, detail?: string): Finding => ({ rule, detail, stack, logicalId });
     const docs = documentsOf(resource);
-    for (const detail of ineffectiveConditions(docs, stack)) findings.push(at(RULES.IneffectiveGuardrailCondition, detail));
-    for (const action of nonexistentActions(docs)) findings.push(at(RULES.NonexistentBedrockAction, action));
+    if (docs.length > 0) {
+      for (const detail of ineffectiveConditions(docs, stack)) findings.push(at(RULES.IneffectiveGuardrailCondition, detail));
+      for (const action of nonexistentActions(docs)) findings.push(at(RULES.NonexistentBedrockAction, action));
+    }
     if (lacksConfusedDeputyConditions(resource)) findings.push(at(RULES.BedrockServiceWithoutConfusedDeputyConditions));
     if (resource?.Type === 'AWS::Bedrock::Guardrail' && resource.Properties?.KmsKeyArn === undefined) findings.push(at(RULES.GuardrailWithoutCustomerManagedKey));
     if (resource?.Type === 'AWS::Bedrock::Agent' && resource.Properties?.GuardrailConfiguration === undefined) findings.push(at(RULES.AgentWithoutGuardrail));
@@ -263,6 +318,7 @@ function ineffectiveConditions(docs: PolicyJson[], stack: TemplateStack): string
   const findings = new Set<string>();
   const context = contextOf(stack);
   for (const statement of docs.flatMap(d => asArray(d.Statement))) {
+    if (statement?.Condition === undefined) continue;
     for (const [operator, values] of guardrailConditions(statement)) {
       if (statement.Effect === 'Allow' && operator.endsWith('IfExists')) findings.add(`IfExistsOnAllow::${operator}`);
       if (statement.Effect === 'Deny' && /^Arn(Not)?(Equals|Like)/.test(operator) && operator.includes('Not')) findings.add(`ArnOperatorOnDeny::${operator}`);
@@ -286,13 +342,19 @@ function ineffectiveConditions(docs: PolicyJson[], stack: TemplateStack): string
  * `bedrock:InvokeModel`; InvokeModelWithResponseStream and ConverseStream need
  * `bedrock:InvokeModelWithResponseStream` (Service Authorization Reference, Amazon Bedrock).
  */
-const NONEXISTENT = ['bedrock:invokemodelwithguardrail', 'bedrock:converse', 'bedrock:conversestream'];
+const NONEXISTENT = new Set(['bedrock:invokemodelwithguardrail', 'bedrock:converse', 'bedrock:conversestream']);
+const NONEXISTENT_LENGTHS = new Set([...NONEXISTENT].map(a => a.length));
 
 function nonexistentActions(docs: PolicyJson[]): string[] {
   const found = new Set<string>();
-  for (const statement of docs.flatMap(d => asArray(d.Statement))) {
-    for (const action of [...asArray(statement.Action), ...asArray(statement.NotAction)].map(a => valueText(a))) {
-      if (NONEXISTENT.includes(action.toLowerCase())) found.add(action);
+  for (const doc of docs) {
+    for (const statement of asArray<Statement>(doc.Statement)) {
+      for (const list of [statement?.Action, statement?.NotAction]) {
+        for (const raw of asArray(list)) {
+          const action = valueText(raw);
+          if (NONEXISTENT_LENGTHS.has(action.length) && NONEXISTENT.has(action.toLowerCase())) found.add(action);
+        }
+      }
     }
   }
   return [...found];

@@ -45,7 +45,7 @@ export function isKnown(value: any): boolean {
  */
 export function wildcardMatch(pattern: string, value: string, caseInsensitive = true): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) {
-    return caseInsensitive ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+    return pattern.length === value.length && (caseInsensitive ? pattern.toLowerCase() === value.toLowerCase() : pattern === value);
   }
   const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
   let re = PATTERNS.get(key);
