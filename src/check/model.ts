@@ -312,7 +312,8 @@ function recordedPathsOf(stack: TemplateStack): Map<string, InferencePath[]> {
     recorded = new Map();
     for (const [at, entries] of Object.entries(stack.metadata)) {
       for (const entry of entries ?? []) {
-        if (entry?.type === ENFORCEMENT_METADATA) recorded.set(at, [...recorded.get(at) ?? [], ...asArray(entry.data?.allowUnguardedPaths) as InferencePath[]]);
+        if (entry?.type !== ENFORCEMENT_METADATA) continue;
+        recorded.set(at, [...recorded.get(at) ?? [], ...asArray(entry.data?.allowUnguardedPaths) as InferencePath[]]);
       }
     }
     RECORDED_PATHS.set(stack, recorded);

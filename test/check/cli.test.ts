@@ -103,14 +103,17 @@ describe('the example app\'s cloud assembly', () => {
 });
 
 describe('an app whose stacks are all in a Stage', () => {
+  const cdkSynth = (out: string, ...selectors: string[]) => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), [
+    'synth', ...selectors, '--quiet', '--no-notices', '--output', out,
+    '--app', `${path.join(ROOT, 'node_modules', '.bin', 'ts-node')} --transpile-only --project ${path.join(ROOT, 'tsconfig.dev.json')} ${path.join(__dirname, 'fixtures', 'stage-app.ts')}`,
+  ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: 'false', CDK_DISABLE_CLI_TELEMETRY: 'true' } });
+
   test('cdk synth exits 0 with the checks failing (the pitfall); the checker exits 1 on its output', () => {
     const out = tempDir('stage-cli');
-    const cdk = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), [
-      'synth', '--quiet', '--no-notices', '--output', out,
-      '--app', `${path.join(ROOT, 'node_modules', '.bin', 'ts-node')} --transpile-only --project ${path.join(ROOT, 'tsconfig.dev.json')} ${path.join(__dirname, 'fixtures', 'stage-app.ts')}`,
-    ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: 'false', CDK_DISABLE_CLI_TELEMETRY: 'true' } });
+    const cdk = cdkSynth(out);
     // What a pipeline sees from cdk synth: success. The failure is only in the report file.
     expect(cdk.status).toBe(0);
+    expect(cdk.stderr).not.toContain('BedrockGuardrail');
     const report = JSON.parse(fs.readFileSync(path.join(out, 'validation-report.json'), 'utf8'));
     expect(JSON.stringify(report)).toContain('BedrockGuardrail-GuardrailEnforcementMissing');
 
@@ -118,6 +121,12 @@ describe('an app whose stacks are all in a Stage', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('error   BedrockGuardrail-GuardrailEnforcementMissing  Prod/Api Caller');
     expect(result.stdout).toContain('(Prod/Api/Caller/Resource)');
+  });
+
+  test('cdk synth \'**\' (every stack, stages included) does fail', () => {
+    const cdk = cdkSynth(tempDir('stage-all'), '**');
+    expect(cdk.status).toBe(1);
+    expect(cdk.stderr).toContain('BedrockGuardrail-GuardrailEnforcementMissing');
   });
 
   test('nested stages are read; each finding names its stage and stack', () => {
