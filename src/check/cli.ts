@@ -116,9 +116,12 @@ function parseOptions(args: string[]): Options {
       case '--output':
         out = value();
         break;
-      case '--acknowledge':
-        acknowledgements.push(parseAcknowledgement(value()));
+      case '--acknowledge': {
+        const v = value();
+        if (v.trim() === '') throw new Error('--acknowledge needs a rule (RULE or RULE:PATH).');
+        acknowledgements.push(parseAcknowledgement(v));
         break;
+      }
       case '--help':
       case '-h':
         help = true;

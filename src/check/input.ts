@@ -68,7 +68,7 @@ export function readAssembly(directory: string): TemplateStack[] {
     if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
       stacks.push(...readAssembly(path.join(directory, artifact.properties.directoryName)));
     } else if (artifact?.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string') {
-      stacks.push(readAssemblyStack(directory, id, artifact));
+      stacks.push(...withNestedStacks(readAssemblyStack(directory, id, artifact), directory));
     }
   }
   return stacks;
@@ -97,6 +97,57 @@ function readAssemblyStack(directory: string, id: string, artifact: any): Templa
 }
 
 /**
+ * A stack and the nested stacks it holds (`AWS::CloudFormation::Stack` resources whose template CDK wrote into
+ * the assembly, `aws:asset:path` metadata), recursively: their principals and policies are checked like any
+ * other. A nested stack is named by its construct path and has the account and Region of its parent.
+ */
+export function withNestedStacks(stack: TemplateStack, directory: string, depth = 0): TemplateStack[] {
+  const nested: TemplateStack[] = [];
+  if (depth > 10) return [stack];
+  for (const [logicalId, resource] of Object.entries((stack.template.Resources ?? {}) as { [id: string]: any })) {
+    if (resource?.Type !== 'AWS::CloudFormation::Stack') continue;
+    const asset = resource.Metadata?.['aws:asset:path'] ?? nestedTemplateAsset(directory, resource.Properties?.TemplateURL);
+    if (typeof asset !== 'string' || !asset.endsWith('.json')) continue;
+    const templatePath = path.join(directory, asset);
+    if (!fs.existsSync(templatePath)) continue;
+    const template = readJson(templatePath);
+    // `Parent/Child.NestedStack/Child.NestedStackResource` is the resource; the nested stack is `Parent/Child`.
+    const resourcePath = stack.constructPaths.get(logicalId);
+    const constructPath = resourcePath?.replace(/\.NestedStack\/[^/]*$/, '');
+    const own = constructPath === undefined ? {} : Object.fromEntries(Object.entries(stack.metadata).filter(([p]) => p.startsWith(`/${constructPath}/`)));
+    const child: TemplateStack = {
+      name: constructPath ?? `${stack.name}/${logicalId}`,
+      templatePath,
+      template,
+      account: stack.account,
+      region: stack.region,
+      constructPaths: constructPathsOf(template, own),
+      metadata: stack.metadata,
+    };
+    nested.push(...withNestedStacks(child, directory, depth + 1));
+  }
+  return [stack, ...nested];
+}
+
+/**
+ * The file of a nested stack's template, from the asset manifests of the assembly (`*.assets.json`): the asset
+ * whose object key the `TemplateURL` ends with (when the app does not record `aws:asset:path` metadata).
+ */
+function nestedTemplateAsset(directory: string, templateUrl: any): string | undefined {
+  const text = JSON.stringify(templateUrl ?? '');
+  const key = /\/([0-9a-f]{64}\.json)"/.exec(text)?.[1];
+  if (key === undefined) return undefined;
+  for (const file of fs.readdirSync(directory).filter(f => f.endsWith('.assets.json'))) {
+    const files = (readJson(path.join(directory, file))?.files ?? {}) as { [id: string]: any };
+    for (const asset of Object.values(files)) {
+      const keys = Object.values((asset?.destinations ?? {}) as { [id: string]: any }).map(d => d?.objectKey);
+      if (keys.includes(key) && typeof asset.source?.path === 'string') return asset.source.path;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The stack of a template that `cdk synth` wrote (as a validation plugin is given it): the template, and the
  * construct paths and metadata the manifest of its cloud assembly records.
  */
@@ -122,7 +173,7 @@ export function readSynthesizedStack(templatePath: string, info: { name: string;
 export function readTemplateFile(file: string): TemplateStack {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     throw new CheckInputError(`${file}: cannot be read (${(e as Error).message}).`);
   }
@@ -149,7 +200,7 @@ export function readTemplateFile(file: string): TemplateStack {
 function readJson(file: string): any {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     throw new CheckInputError(`${file}: cannot be read (${(e as Error).message}).`);
   }

@@ -1,4 +1,5 @@
 import { awsManagedPolicyName } from './aws-managed-policies';
+import { branchValues, hasIf, isIf } from './branches';
 import { TemplateStack } from './input';
 import { isKnownValue, ValueContext, valueText } from './policy';
 import { InferencePath } from '../model/inference-path';
@@ -33,6 +34,21 @@ export interface AppliedDocument {
   readonly logicalId: string;
   /** The group through which it applies to a user. */
   readonly group?: Principal;
+  /**
+   * Whether it surely applies: not when the policy resource has a CloudFormation `Condition`, or names the
+   * principal (or is named by it) in one branch of an `Fn::If`. Uncertain documents count for their Allows only.
+   */
+  readonly certain: boolean;
+}
+
+/** A policy resource that names a principal none of the templates defines (a role imported from outside the app). */
+export interface ExternalGrant {
+  readonly stack: TemplateStack;
+  /** The policy resource. */
+  readonly logicalId: string;
+  readonly document: PolicyJson;
+  /** How the policy names the principal (a name or ARN). */
+  readonly name: string;
 }
 
 /** Everything that applies to one principal. */
@@ -45,12 +61,21 @@ export interface PrincipalPolicies {
   readonly unknownManagedPolicies: string[];
   /** Inference paths that the library's constructs leave open for it on purpose (`allowUnguardedPaths`). */
   readonly allowedPaths: InferencePath[];
+  /** Its permissions boundary, when the templates hold it: its Denies apply (its Allows only limit). */
+  readonly boundaries: AppliedDocument[];
 }
 
 /** The context to read a stack's values in: its account and Region, when known. */
 export function contextOf(stack: TemplateStack): ValueContext {
-  return { account: stack.account, region: stack.region };
+  let context = CONTEXTS.get(stack);
+  if (context === undefined) {
+    context = { account: stack.account, region: stack.region, template: stack.template };
+    CONTEXTS.set(stack, context);
+  }
+  return context;
 }
+
+const CONTEXTS = new WeakMap<TemplateStack, ValueContext>();
 
 /** A resource of a stack, by logical ID. */
 interface ResourceRef {
@@ -68,6 +93,8 @@ interface ResourceRef {
  */
 export class AppModel {
   public readonly principals: Principal[] = [];
+  /** Policies that name principals outside the templates. */
+  public readonly externalGrants: ExternalGrant[] = [];
   private readonly byKey = new Map<string, Principal>();
   private readonly byName = new Map<string, Principal[]>();
   private readonly exports = new Map<string, { stack: TemplateStack; value: any }>();
@@ -94,16 +121,29 @@ export class AppModel {
     const aws: string[] = [];
     const unknown: string[] = [];
     const paths = new Set<InferencePath>();
+    const boundaries: AppliedDocument[] = [];
     const add = (p: Principal, group?: Principal) => {
-      for (const policy of asArray<any>(p.resource.Properties?.Policies)) {
-        if (policy?.PolicyDocument) documents.push({ document: policy.PolicyDocument, stack: p.stack, logicalId: p.logicalId, group });
+      const props = p.resource.Properties ?? {};
+      for (const [policy, certain] of listEntries(props.Policies)) {
+        if (policy?.PolicyDocument) documents.push({ document: policy.PolicyDocument, stack: p.stack, logicalId: p.logicalId, group, certain });
       }
       for (const doc of this.attached.get(p) ?? []) documents.push(group ? { ...doc, group } : doc);
-      for (const arn of asArray(p.resource.Properties?.ManagedPolicyArns)) {
+      for (const [arn, certain] of listEntries(props.ManagedPolicyArns)) {
         const managed = this.managedPolicy(p.stack, arn);
-        if (managed.kind === 'document') documents.push({ document: managed.document, stack: managed.stack, logicalId: managed.logicalId, group });
-        else if (managed.kind === 'aws') aws.push(managed.name);
-        else unknown.push(managed.arn);
+        if (managed.kind === 'document') {
+          const { document, stack, logicalId } = managed;
+          documents.push({ document, stack, logicalId, group, certain: certain && managed.certain });
+        } else if (managed.kind === 'aws') {
+          aws.push(managed.name);
+        } else {
+          unknown.push(managed.arn);
+        }
+      }
+      if (props.PermissionsBoundary !== undefined && !hasIf(props.PermissionsBoundary)) {
+        const boundary = this.managedPolicy(p.stack, props.PermissionsBoundary);
+        if (boundary.kind === 'document' && boundary.certain) {
+          boundaries.push({ document: boundary.document, stack: boundary.stack, logicalId: boundary.logicalId, certain: true });
+        }
       }
       allowedPathsAt(p.stack, p.logicalId).forEach(x => paths.add(x));
     };
@@ -118,6 +158,7 @@ export class AppModel {
       awsManagedPolicies: [...new Set(aws)],
       unknownManagedPolicies: [...new Set(unknown)],
       allowedPaths: [...paths],
+      boundaries,
     };
     this.policies.set(principal, found);
     return found;
@@ -146,7 +187,8 @@ export class AppModel {
     const arn = /^arn:[^:]+:iam::([^:]*):(role|user|group)\/(.+)$/.exec(text);
     if (arn !== null && arn[2] !== kind) return [];
     const name = arn !== null ? arn[3].split('/').pop()! : text;
-    const account = arn !== null && /^\d{12}$/.test(arn[1]) ? arn[1] : undefined;
+    // A name (or an ARN with this account's pseudo parameter) names a principal of the stack's own account.
+    const account = arn !== null && /^\d{12}$/.test(arn[1]) ? arn[1] : stack.account;
     return (this.byName.get(`${kind}:${name}`) ?? []).filter(p => account === undefined || p.stack.account === undefined || p.stack.account === account);
   }
 
@@ -184,23 +226,33 @@ export class AppModel {
     for (const [logicalId, resource] of Object.entries((stack.template.Resources ?? {}) as { [id: string]: any })) {
       const props = resource?.Properties ?? {};
       const document = props.PolicyDocument;
-      const applied = { document, stack, logicalId };
+      // A resource with a CloudFormation Condition may not exist.
+      const exists = resource?.Condition === undefined;
+      const attachTo = (values: any, kind: PrincipalKind) => {
+        for (const [value, certain] of listEntries(values)) {
+          const named = this.principalsNamed(stack, value, kind);
+          for (const p of named) this.addAttached(p, { document, stack, logicalId, certain: certain && exists });
+          if (named.length === 0 && isKnownValue(value) && value !== undefined) {
+            this.externalGrants.push({ stack, logicalId, document, name: valueText(value, contextOf(stack)) });
+          }
+        }
+      };
       switch (resource?.Type) {
         case 'AWS::IAM::Policy':
         case 'AWS::IAM::ManagedPolicy':
           if (document === undefined) break;
-          for (const [prop, kind] of [['Roles', 'role'], ['Users', 'user'], ['Groups', 'group']] as Array<[string, PrincipalKind]>) {
-            for (const value of asArray(props[prop])) this.principalsNamed(stack, value, kind).forEach(p => this.addAttached(p, applied));
-          }
+          attachTo(props.Roles, 'role');
+          attachTo(props.Users, 'user');
+          attachTo(props.Groups, 'group');
           break;
         case 'AWS::IAM::RolePolicy':
-          if (document !== undefined) this.principalsNamed(stack, props.RoleName, 'role').forEach(p => this.addAttached(p, applied));
+          if (document !== undefined) attachTo(props.RoleName, 'role');
           break;
         case 'AWS::IAM::UserPolicy':
-          if (document !== undefined) this.principalsNamed(stack, props.UserName, 'user').forEach(p => this.addAttached(p, applied));
+          if (document !== undefined) attachTo(props.UserName, 'user');
           break;
         case 'AWS::IAM::GroupPolicy':
-          if (document !== undefined) this.principalsNamed(stack, props.GroupName, 'group').forEach(p => this.addAttached(p, applied));
+          if (document !== undefined) attachTo(props.GroupName, 'group');
           break;
         case 'AWS::IAM::UserToGroupAddition': {
           const users = asArray(props.Users).flatMap(u => this.principalsNamed(stack, u, 'user'));
@@ -223,11 +275,11 @@ export class AppModel {
 
   /** What a principal's ManagedPolicyArns entry is: a document of the templates, an AWS managed policy, or unknown. */
   private managedPolicy(stack: TemplateStack, value: any, depth = 0):
-  { kind: 'document'; document: PolicyJson; stack: TemplateStack; logicalId: string } | { kind: 'aws'; name: string } | { kind: 'unknown'; arn: string } {
+  { kind: 'document'; document: PolicyJson; stack: TemplateStack; logicalId: string; certain: boolean } | { kind: 'aws'; name: string } | { kind: 'unknown'; arn: string } {
     const referenced = depth > 5 ? undefined : this.referencedResource(stack, value, type => type === 'AWS::IAM::ManagedPolicy');
     if (referenced !== undefined) {
       const resource = stack.template.Resources[referenced];
-      return { kind: 'document', document: resource.Properties?.PolicyDocument ?? {}, stack, logicalId: referenced };
+      return { kind: 'document', document: resource.Properties?.PolicyDocument ?? {}, stack, logicalId: referenced, certain: resource.Condition === undefined };
     }
     const imported = depth > 5 ? undefined : this.importedValue(stack, value);
     if (imported !== undefined) return this.managedPolicy(imported.stack, imported.value, depth + 1);
@@ -236,11 +288,12 @@ export class AppModel {
     const aws = awsManagedPolicyName(text);
     if (aws !== undefined) return { kind: 'aws', name: aws };
     const customer = /^arn:[^:]+:iam::([^:]*):policy\/(?:.*\/)?([^/]+)$/.exec(text);
+    const account = customer !== null && /^\d{12}$/.test(customer[1]) ? customer[1] : stack.account;
     const candidates = customer === null ? [] : (this.managedByName.get(customer[2]) ?? [])
-      .filter(m => !/^\d{12}$/.test(customer[1]) || m.stack.account === undefined || m.stack.account === customer[1]);
+      .filter(m => account === undefined || m.stack.account === undefined || m.stack.account === account);
     if (candidates.length > 0) {
       const m = candidates[0];
-      return { kind: 'document', document: m.resource.Properties?.PolicyDocument ?? {}, stack: m.stack, logicalId: m.logicalId };
+      return { kind: 'document', document: m.resource.Properties?.PolicyDocument ?? {}, stack: m.stack, logicalId: m.logicalId, certain: m.resource.Condition === undefined };
     }
     return { kind: 'unknown', arn: text };
   }
@@ -281,6 +334,16 @@ export class AppModel {
     }
     return undefined;
   }
+}
+
+/**
+ * The entries of a list property (or a single value), each with whether it is surely there: both branches of an
+ * `Fn::If` entry are listed, as uncertain.
+ */
+function listEntries(value: any): Array<[any, boolean]> {
+  if (value === undefined) return [];
+  if (isIf(value)) return branchValues(value, 'allow').map(v => [v, false]);
+  return asArray(value).flatMap(v => (isIf(v) ? branchValues(v, 'allow').map(b => [b, false] as [any, boolean]) : [[v, true] as [any, boolean]]));
 }
 
 function key(stack: TemplateStack, logicalId: string): string {

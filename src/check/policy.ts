@@ -19,18 +19,47 @@ export const AGENT_OR_RAG_ACTIONS = ['bedrock:InvokeAgent', 'bedrock:RetrieveAnd
 /** The condition key of the request's guardrail, lower case (condition keys compare without case). */
 export const GUARDRAIL_KEY = 'bedrock:guardrailidentifier';
 
-/** One invokable resource of each type InvokeModel authorizes, to test that a Deny covers them all. */
-const INVOKABLE_SAMPLES = [
-  'arn:aws:bedrock:us-east-1::foundation-model/m',
-  'arn:aws:bedrock:::foundation-model/m',
-  'arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.m',
-  'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/p',
-  'arn:aws:bedrock:us-east-1:111122223333:provisioned-model/p',
-  'arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/d',
-  'arn:aws:bedrock:us-east-1:111122223333:imported-model/i',
-  'arn:aws:bedrock:us-east-1:111122223333:prompt-router/r',
-  'arn:aws:bedrock:us-east-1:111122223333:default-prompt-router/r',
+/** The resource types InvokeModel authorizes: `foundation-model` ARNs have no account. */
+const INVOKABLE_TYPES = [
+  ['', 'foundation-model/m'],
+  ['A', 'inference-profile/us.m'],
+  ['A', 'application-inference-profile/p'],
+  ['A', 'provisioned-model/p'],
+  ['A', 'custom-model-deployment/d'],
+  ['A', 'imported-model/i'],
+  ['A', 'prompt-router/r'],
+  ['A', 'default-prompt-router/r'],
 ];
+/** Regions a request may go to, besides the stack's own: a Deny must cover them all (cross-Region inference). */
+const SAMPLE_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+
+/**
+ * One invokable resource of each type InvokeModel authorizes, in the stack's partition, in its Region and
+ * others, in its account (or an account no policy names when it is not known): a Deny that covers every
+ * request must match them all.
+ */
+function invokableSamples(context: ValueContext): string[] {
+  let samples = SAMPLES.get(context);
+  if (samples === undefined) {
+    samples = computeSamples(context);
+    SAMPLES.set(context, samples);
+  }
+  return samples;
+}
+
+const SAMPLES = new WeakMap<ValueContext, string[]>();
+
+function computeSamples(context: ValueContext): string[] {
+  const region = context.region !== undefined && /^[a-z0-9-]+$/.test(context.region) ? context.region : undefined;
+  const partition = region?.startsWith('cn-') ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  const regions = partition === 'aws' ? [...new Set([...(region ? [region] : []), ...SAMPLE_REGIONS])] : [region!];
+  const account = context.account !== undefined && /^\d{12}$/.test(context.account) ? context.account : '000000000000';
+  return [
+    // Foundation-model ARNs as some AWS pages write them, without a Region.
+    `arn:${partition}:bedrock:::foundation-model/m`,
+    ...regions.flatMap(r => INVOKABLE_TYPES.map(([a, resource]) => `arn:${partition}:bedrock:${r}:${a === 'A' ? account : ''}:${resource}`)),
+  ];
+}
 
 const PSEUDO_PARAMETERS = ['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'AWS::URLSuffix'];
 
@@ -38,6 +67,8 @@ const PSEUDO_PARAMETERS = ['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'A
 export interface ValueContext {
   readonly account?: string;
   readonly region?: string;
+  /** The template the value is in: its parameters' defaults and its resources' types. */
+  readonly template?: any;
 }
 
 /**
@@ -112,12 +143,21 @@ function isNegated(operator: string): boolean {
 
 /** Whether a Deny statement covers both inference actions on every invokable resource (whatever its condition). */
 function coversEveryInvocation(statement: Statement, context: ValueContext): boolean {
-  if (statement.Effect !== 'Deny' || statement.NotResource !== undefined) return false;
+  if (statement.Effect !== 'Deny') return false;
   if (!INVOKE_ACTIONS.every(a => coversAction(statement, a))) return false;
+  const samples = invokableSamples(context);
+  if (statement.NotResource !== undefined) {
+    // Every resource but those listed: it covers the samples when none is listed (an unknown entry may list any).
+    const excluded = asArray(statement.NotResource);
+    if (!excluded.every(isKnownValue)) return false;
+    const patterns = excluded.map(r => valueText(r, context));
+    return samples.every(sample => !patterns.some(p => wildcardMatch(p, sample, false)));
+  }
   // A resource not known at synth (a parameter, another resource's ARN) may be narrow: for a Deny it does
   // not count as covering anything.
   const resources = asArray(statement.Resource).filter(isKnownValue).map(r => valueText(r, context));
-  return INVOKABLE_SAMPLES.every(sample => resources.some(r => wildcardMatch(r, sample, false)));
+  if (resources.includes('*')) return true;
+  return samples.every(sample => resources.some(r => wildcardMatch(r, sample, false)));
 }
 
 /**
@@ -127,10 +167,25 @@ function coversEveryInvocation(statement: Statement, context: ValueContext): boo
 const PINNED_GUARDRAIL = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+|<region>):(\d{12}|<account>):guardrail\/([a-z0-9]+)(:([0-9]+|\*))?$/;
 
 /** Why a value of a Deny's guardrail condition does not pin the Deny to a guardrail of this account. */
-function guardrailValueDefect(raw: any, context: ValueContext): string | undefined {
-  // A value built from a reference to another resource (a guardrail's ARN, an import, a parameter) names one
-  // guardrail the template cannot read: it is not second-guessed here.
-  if (!isKnownValue(raw)) return undefined;
+function guardrailValueDefect(raw: any, context: ValueContext, depth = 0): string | undefined {
+  if (raw !== null && typeof raw === 'object' && depth < 5) {
+    // A choice made at deploy time: every value it may take must pin the Deny.
+    if (Array.isArray(raw['Fn::If']) && raw['Fn::If'].length === 3) {
+      return guardrailValueDefect(raw['Fn::If'][1], context, depth + 1) ?? guardrailValueDefect(raw['Fn::If'][2], context, depth + 1);
+    }
+    const select = raw['Fn::Select'];
+    if (Array.isArray(select) && Array.isArray(select[1])) {
+      const index = Number(select[0]);
+      if (Number.isInteger(index) && select[1][index] !== undefined) return guardrailValueDefect(select[1][index], context, depth + 1);
+      return `AnyGuardrail:${JSON.stringify(raw)}`;
+    }
+    // A parameter's default is what the stack deploys with unless told otherwise.
+    const parameter = typeof raw.Ref === 'string' ? context.template?.Parameters?.[raw.Ref] : undefined;
+    if (parameter !== undefined && parameter.Default !== undefined) return guardrailValueDefect(parameter.Default, context, depth + 1);
+  }
+  // A value built from a reference to a resource (a guardrail's ARN), an import, or a parameter without a
+  // default names one guardrail the template cannot read: it is not second-guessed here.
+  if (!isKnownValue(raw)) return referencesSomething(raw) ? undefined : `AnyGuardrail:${JSON.stringify(raw)}`;
   const value = valueText(raw, context);
   const match = PINNED_GUARDRAIL.exec(value);
   if (match === null) {
@@ -141,6 +196,19 @@ function guardrailValueDefect(raw: any, context: ValueContext): string | undefin
   const account = match[2];
   if (context.account !== undefined && /^\d{12}$/.test(account) && account !== context.account) return `OtherAccountGuardrail:${value}`;
   return undefined;
+}
+
+/** Whether an unknown value is built from a reference (`Ref`, `Fn::GetAtt`, `Fn::ImportValue`), rather than from functions the check cannot follow. */
+function referencesSomething(value: any): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.every(v => isKnownValue(v) || referencesSomething(v));
+  if (typeof value.Ref === 'string' || value['Fn::GetAtt'] !== undefined || value['Fn::ImportValue'] !== undefined) return true;
+  if (Array.isArray(value['Fn::Join'])) return referencesSomething(value['Fn::Join'][1]);
+  if (value['Fn::Sub'] !== undefined) {
+    const [, variables] = Array.isArray(value['Fn::Sub']) ? value['Fn::Sub'] : [value['Fn::Sub'], {}];
+    return Object.values((variables ?? {}) as object).every(v => isKnownValue(v) || referencesSomething(v));
+  }
+  return false;
 }
 
 /**
@@ -158,13 +226,15 @@ export function enforcementDenyDefects(statement: Statement, context: ValueConte
   // Each statement is asked about several times (for its principal, and by the resource rules): worked out once.
   if (statement === null || typeof statement !== 'object' || statement.Effect !== 'Deny' || statement.Condition === undefined) return undefined;
   const cached = DEFECTS.get(statement);
-  if (cached !== undefined && cached.account === context.account && cached.region === context.region) return cached.defects;
+  if (cached !== undefined && cached.account === context.account && cached.region === context.region && cached.template === context.template) {
+    return cached.defects;
+  }
   const defects = computeDefects(statement, context);
-  DEFECTS.set(statement, { account: context.account, region: context.region, defects });
+  DEFECTS.set(statement, { account: context.account, region: context.region, template: context.template, defects });
   return defects;
 }
 
-const DEFECTS = new WeakMap<object, { account?: string; region?: string; defects: string[] | undefined }>();
+const DEFECTS = new WeakMap<object, { account?: string; region?: string; template?: any; defects: string[] | undefined }>();
 
 function computeDefects(statement: Statement, context: ValueContext): string[] | undefined {
   // Any other condition key narrows the Deny (for example to one Region), so it no longer covers every request.
@@ -213,14 +283,17 @@ export function enforcementDefectsOf(documents: PolicyJson[], context: ValueCont
  */
 export function deniesPath(documents: PolicyJson[], path: InferencePathInfo): boolean {
   return path.actions.every(action => documents.some(doc => asArray(doc.Statement).some(s => {
-    if (s.Effect !== 'Deny' || s.NotResource !== undefined || !coversAction(s, action)) return false;
+    if (s === null || typeof s !== 'object' || s.Effect !== 'Deny' || s.NotResource !== undefined || !coversAction(s, action)) return false;
     if (!asArray(s.Resource).some(r => isKnownValue(r) && valueText(r) === '*')) return false;
     const conditions = Object.entries(s.Condition ?? {});
     if (conditions.length === 0) return true;
     if (path.passedToService === undefined) return false;
+    // Condition values compare with case; StringEquals compares literally, StringLike with wildcards.
     return conditions.every(([operator, byKey]) => ['StringEquals', 'StringLike'].includes(operator)
       && Object.entries((byKey ?? {}) as object).every(([key, values]) => key.toLowerCase() === 'iam:passedtoservice'
-        && asArray(values).some(v => wildcardMatch(valueText(v), path.passedToService!))));
+        && asArray(values).some(v => isKnownValue(v) && (operator === 'StringEquals'
+          ? valueText(v) === path.passedToService
+          : wildcardMatch(valueText(v), path.passedToService!, false)))));
   })));
 }
 
@@ -239,4 +312,39 @@ export function approvedGuardrailArns(documents: PolicyJson[], context: ValueCon
     }
   }
   return [...arns];
+}
+
+/**
+ * The approved guardrails whose content a change can weaken while the enforcement still matches: a value that
+ * approves the draft (the bare ARN: `UpdateGuardrail` changes it in place) or any numbered version (`:*`:
+ * `CreateGuardrailVersion` publishes a new one). A value pinned to one number cannot be changed (versions are
+ * immutable). With the action that changes each.
+ */
+export function changeableApprovals(documents: PolicyJson[], context: ValueContext = {}): Array<{ arn: string; action: string }> {
+  const found = new Map<string, { arn: string; action: string }>();
+  for (const statement of documents.flatMap(d => asArray(d.Statement)).filter(s => isEnforcementDeny(s, context))) {
+    for (const [, values] of guardrailConditions(statement)) {
+      for (const value of values) {
+        if (!isKnownValue(value)) continue;
+        const match = /^(arn:[^:]+:bedrock:[^:]+:[^:]+:guardrail\/[a-z0-9]+)(:(.*))?$/.exec(valueText(value, context));
+        if (match === null) continue;
+        const action = match[3] === undefined ? 'bedrock:UpdateGuardrail' : match[3] === '*' ? 'bedrock:CreateGuardrailVersion' : undefined;
+        if (action !== undefined) found.set(`${match[1]} ${action}`, { arn: match[1], action });
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** Whether an Allow of the documents may perform `action` on `arn` (a resource not known at synth may be it). */
+export function allowsOn(documents: PolicyJson[], action: string, arn: string, context: ValueContext = {}): boolean {
+  return documents.some(doc => asArray(doc.Statement).some(s => s !== null && typeof s === 'object' && s.Effect === 'Allow' && coversAction(s, action)
+    && (s.NotResource !== undefined || asArray(s.Resource).some(r => !isKnownValue(r) || wildcardMatch(valueText(r, context), arn, false)))));
+}
+
+/** Whether a Deny of the documents without a condition denies `action` on `arn`. */
+export function deniesOn(documents: PolicyJson[], action: string, arn: string, context: ValueContext = {}): boolean {
+  return documents.some(doc => asArray(doc.Statement).some(s => s !== null && typeof s === 'object' && s.Effect === 'Deny' && s.Condition === undefined
+    && s.NotResource === undefined && coversAction(s, action)
+    && asArray(s.Resource).some(r => isKnownValue(r) && wildcardMatch(valueText(r, context), arn, false))));
 }

@@ -1,8 +1,12 @@
 import { AWS_MANAGED_POLICY_REACH } from './aws-managed-policies';
+import { branchValues, documentJson, readDocument } from './branches';
 import { TemplateStack } from './input';
-import { AppModel, contextOf, Principal, PrincipalPolicies } from './model';
+import { AppModel, contextOf, ExternalGrant, Principal } from './model';
 import {
   AGENT_OR_RAG_ACTIONS,
+  allowsOn,
+  changeableApprovals,
+  deniesOn,
   deniesPath,
   enforcementDefectsOf,
   enforcementDenyDefects,
@@ -68,12 +72,29 @@ export const RULES = {
       + 'Fix: remove the path from allowUnguardedPaths, or acknowledge this finding with the reason.',
     explanation: 'allowUnguardedPaths is an explicit choice: requests through the path reach models without any guardrail IAM can require.',
   },
+  ApprovedGuardrailNotProtected: {
+    id: 'ApprovedGuardrailNotProtected',
+    severity: 'error',
+    info: 'A guardrail-enforced principal can change a guardrail its own enforcement approves at the draft or at any numbered version '
+      + '(bedrock:UpdateGuardrail, bedrock:CreateGuardrailVersion), so it can empty the guardrail and still pass the Deny. '
+      + 'Fix: use the library\'s constructs or the EnforceGuardrails aspect (they deny changes to the approved guardrails), or deny those actions on the guardrail.',
+    explanation: 'An approval of the draft follows every UpdateGuardrail; an approval of any numbered version (:*) accepts a version the principal '
+      + 'publishes itself. A numbered version cannot be changed, so approving fixed versions only is not affected.',
+  },
   UnknownManagedPolicy: {
     id: 'UnknownManagedPolicy',
     severity: 'warning',
     info: 'This IAM principal has a customer managed policy attached by ARN that none of the checked templates defines, so what it allows cannot be checked. '
       + 'Fix: check that policy for Bedrock permissions and acknowledge this finding, or define the policy in the app.',
     explanation: 'A managed policy outside the app may allow inference or an unguarded path; the checks see only what the templates contain.',
+  },
+  PrincipalOutsideTemplates: {
+    id: 'PrincipalOutsideTemplates',
+    severity: 'warning',
+    info: 'A policy gives Bedrock inference or an inference path to a principal that none of the checked templates defines (for example a role imported '
+      + 'from outside the app), without an enforcement Deny of its own, so whether the principal is guarded cannot be checked. '
+      + 'Fix: attach a GuardrailEnforcementPolicy to that principal, check it and acknowledge this finding, or check its templates together with these.',
+    explanation: 'The checks see only the templates they are given; the principal\'s other policies, and its enforcement if it has one, are elsewhere.',
   },
   IneffectiveGuardrailCondition: {
     id: 'IneffectiveGuardrailCondition',
@@ -128,6 +149,7 @@ export function checkTemplates(stacks: TemplateStack[]): Finding[] {
   const model = new AppModel(stacks);
   const findings: Finding[] = [];
   for (const principal of model.principals) findings.push(...principalFindings(model, principal));
+  for (const grant of model.externalGrants) findings.push(...externalGrantFindings(grant));
   for (const stack of stacks) findings.push(...resourceFindings(stack));
   return findings;
 }
@@ -136,13 +158,16 @@ export function checkTemplates(stacks: TemplateStack[]): Finding[] {
 function principalFindings(model: AppModel, principal: Principal): Finding[] {
   if (isBedrockServiceRole(principal)) return [];
   const policies = model.policiesOf(principal);
-  const docs = policies.documents.map(d => d.document);
   const context = contextOf(principal.stack);
+  // What the principal may be allowed (every branch, unknown documents as everything) and what is surely denied
+  // (documents that surely apply, and the permissions boundary, whose Denies apply too).
+  const allowDocs = policies.documents.map(d => readDocument(d.document, 'allow', contextOf(d.stack)));
+  const docs = [...policies.documents.filter(d => d.certain), ...policies.boundaries].map(d => readDocument(d.document, 'deny', contextOf(d.stack)));
   const at = (rule: RuleSpec, detail?: string, message?: string): Finding =>
     ({ rule, detail, stack: principal.stack, logicalId: principal.logicalId, message });
   const findings: Finding[] = [];
 
-  const reach = new Reach(policies);
+  const reach = new Reach(allowDocs, policies.awsManagedPolicies);
   const enforced = hasEnforcementDeny(docs, context);
   if (reach.invokesModels() && !enforced) {
     const defects = enforcementDefectsOf(docs, context);
@@ -156,6 +181,13 @@ function principalFindings(model: AppModel, principal: Principal): Finding[] {
       : at(RULES.UnguardedInferencePath, path.path, `Reachable through ${path.actions.filter(a => reach.allowsAction(a, path.path)).join(', ') || path.actions[0]}.`));
   }
   if (enforced) {
+    // The principal must not be able to weaken the guardrail its enforcement approves.
+    for (const { arn, action } of changeableApprovals(docs, context)) {
+      const byManaged = policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.guardrailChanges === true);
+      if ((byManaged || allowsOn(allowDocs, action, arn, context)) && !deniesOn(docs, action, arn, context)) {
+        findings.push(at(RULES.ApprovedGuardrailNotProtected, `${arn} ${action}`, `It may call ${action} on ${arn}.`));
+      }
+    }
     // Where the path is denied, the grant does nothing; where it is open, the documented limitation applies.
     for (const action of AGENT_OR_RAG_ACTIONS) {
       const path = INFERENCE_PATHS.find(p => p.path === PATH_OF_AGENT_OR_RAG[action])!;
@@ -164,6 +196,29 @@ function principalFindings(model: AppModel, principal: Principal): Finding[] {
   }
   for (const arn of policies.unknownManagedPolicies) findings.push(at(RULES.UnknownManagedPolicy, arn));
   return findings;
+}
+
+/**
+ * A policy that names a principal outside the templates (a role imported by name or ARN from outside the app):
+ * a finding when it gives that principal inference without its own enforcement Deny, or a path it does not
+ * deny, since what else applies to the principal cannot be seen.
+ */
+function externalGrantFindings(grant: ExternalGrant): Finding[] {
+  const context = contextOf(grant.stack);
+  const reach = new Reach([readDocument(grant.document, 'allow', context)], []);
+  const denies = [readDocument(grant.document, 'deny', context)];
+  const what = [
+    ...(reach.invokesModels() && !hasEnforcementDeny(denies, context) ? ['model inference'] : []),
+    ...reach.paths().filter(p => !deniesPath(denies, p)).map(p => p.path),
+  ];
+  if (what.length === 0) return [];
+  return [{
+    rule: RULES.PrincipalOutsideTemplates,
+    detail: grant.name,
+    stack: grant.stack,
+    logicalId: grant.logicalId,
+    message: `It names ${grant.name} and gives it ${what.join(', ')}.`,
+  }];
 }
 
 const PATH_OF_AGENT_OR_RAG: { [action: string]: InferencePath } = {
@@ -224,13 +279,13 @@ class Reach {
   private readonly managedPaths = new Set<InferencePath>();
   private readonly managedInvokes: boolean;
 
-  constructor(policies: PrincipalPolicies) {
-    for (const doc of policies.documents) {
-      for (const statement of asArray<Statement>(doc.document.Statement)) {
+  constructor(allowDocs: PolicyJson[], awsManagedPolicies: string[]) {
+    for (const doc of allowDocs) {
+      for (const statement of asArray<Statement>(doc.Statement)) {
         for (const action of coveredByAllow(statement)) this.allowed.add(action);
       }
     }
-    const managed = policies.awsManagedPolicies.map(name => AWS_MANAGED_POLICY_REACH[name]).filter(r => r !== undefined);
+    const managed = awsManagedPolicies.map(name => AWS_MANAGED_POLICY_REACH[name]).filter(r => r !== undefined);
     for (const reach of managed) for (const path of reach.paths) this.managedPaths.add(path);
     this.managedInvokes = managed.some(r => r.invokes);
   }
@@ -254,7 +309,8 @@ class Reach {
 /** Whether a role can be assumed only by bedrock.amazonaws.com (agent, flow, knowledge-base service roles). */
 function isBedrockServiceRole(principal: Principal): boolean {
   if (principal.kind !== 'role') return false;
-  const allowStatements = asArray<Statement>(principal.resource.Properties?.AssumeRolePolicyDocument?.Statement).filter(s => s.Effect === 'Allow');
+  // Every statement that may allow (both branches of an Fn::If; an unreadable trust policy trusts anyone).
+  const allowStatements = asArray<Statement>(readDocument(principal.resource.Properties?.AssumeRolePolicyDocument, 'allow').Statement);
   return allowStatements.length > 0 && allowStatements.every(s => {
     const p = s.Principal;
     if (!p || typeof p !== 'object') return false;
@@ -272,13 +328,15 @@ function documentsOf(resource: any): PolicyJson[] {
     case 'AWS::IAM::Role':
     case 'AWS::IAM::User':
     case 'AWS::IAM::Group':
-      return asArray<any>(props.Policies).map(p => p?.PolicyDocument).filter(d => d);
+      return branchValues(props.Policies, 'allow').map(p => documentJson(p?.PolicyDocument)).filter((d): d is PolicyJson => d !== undefined);
     case 'AWS::IAM::Policy':
     case 'AWS::IAM::ManagedPolicy':
     case 'AWS::IAM::RolePolicy':
     case 'AWS::IAM::UserPolicy':
-    case 'AWS::IAM::GroupPolicy':
-      return props.PolicyDocument ? [props.PolicyDocument] : [];
+    case 'AWS::IAM::GroupPolicy': {
+      const document = documentJson(props.PolicyDocument);
+      return document === undefined ? [] : [document];
+    }
     default:
       return [];
   }
@@ -320,6 +378,8 @@ function ineffectiveConditions(docs: PolicyJson[], stack: TemplateStack): string
   for (const statement of docs.flatMap(d => asArray(d.Statement))) {
     if (statement?.Condition === undefined) continue;
     for (const [operator, values] of guardrailConditions(statement)) {
+      // Null tests whether the key is present; its values are true/false, not guardrails.
+      if (operator.startsWith('Null')) continue;
       if (statement.Effect === 'Allow' && operator.endsWith('IfExists')) findings.add(`IfExistsOnAllow::${operator}`);
       if (statement.Effect === 'Deny' && /^Arn(Not)?(Equals|Like)/.test(operator) && operator.includes('Not')) findings.add(`ArnOperatorOnDeny::${operator}`);
       for (const raw of values) {
@@ -383,22 +443,15 @@ function hasBothConditions(statement: Statement): boolean {
  */
 function lacksConfusedDeputyConditions(resource: any): boolean {
   const props = resource?.Properties ?? {};
-  const unguarded = (doc: PolicyJson | undefined) => {
-    const forBedrock = asArray(doc?.Statement).filter(s => s.Effect === 'Allow' && namesBedrock(s.Principal));
+  const unguarded = (value: any) => {
+    const forBedrock = asArray<Statement>(readDocument(value, 'allow').Statement).filter(s => namesBedrock(s.Principal));
     return forBedrock.length > 0 && !forBedrock.every(hasBothConditions);
   };
   switch (resource?.Type) {
     case 'AWS::IAM::Role': return unguarded(props.AssumeRolePolicyDocument);
     case 'AWS::Lambda::Permission': return props.Principal === BEDROCK && (props.SourceAccount === undefined || props.SourceArn === undefined);
-    case 'AWS::Lex::ResourcePolicy': return unguarded(typeof props.Policy === 'string' ? safeJson(props.Policy) : props.Policy);
+    case 'AWS::Lex::ResourcePolicy': return unguarded(props.Policy);
     default: return false;
   }
 }
 
-function safeJson(text: string): any {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import {
   App,
   Aspects,
@@ -10,7 +11,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { readAssembly, readSynthesizedStack, TemplateStack } from '../check/input';
+import { readAssembly, readSynthesizedStack, TemplateStack, withNestedStacks } from '../check/input';
 import { PACK_NAME, reportFindings, ReportedFinding } from '../check/report';
 import { ALL_RULES, checkTemplates } from '../check/rules';
 
@@ -83,9 +84,9 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
 
   /** Called by aws-cdk-lib after synthesis: checks every stack of the app. */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const stacks = context.stackTemplates.map(t => readSynthesizedStack(t.templatePath, {
+    const stacks = context.stackTemplates.flatMap(t => withNestedStacks(readSynthesizedStack(t.templatePath, {
       name: t.stackConstructPath, account: t.accountId, region: t.region,
-    }));
+    }), path.dirname(t.templatePath)));
     return this.report(reportFindings(checkTemplates(stacks)), false);
   }
 
