@@ -12,7 +12,8 @@ export type Side = 'allow' | 'deny';
 const ALLOW_EVERYTHING: PolicyJson = Object.freeze({ Statement: [Object.freeze({ Effect: 'Allow', Action: '*', Resource: '*' })] }) as PolicyJson;
 const NOTHING: PolicyJson = Object.freeze({ Statement: [] }) as PolicyJson;
 
-const READ = { allow: new WeakMap<object, PolicyJson>(), deny: new WeakMap<object, PolicyJson>() };
+/** How each document reads on both sides, worked out in one pass over its statements. */
+const READ = new WeakMap<object, { allow: PolicyJson; deny: PolicyJson }>();
 
 /**
  * A policy document as the checks read it on one side: the template's value (an object, a JSON string, or an
@@ -24,16 +25,20 @@ const READ = { allow: new WeakMap<object, PolicyJson>(), deny: new WeakMap<objec
 export function readDocument(value: any, side: Side, context: ValueContext = {}): PolicyJson {
   const document = documentJson(value, context);
   if (document === undefined) return side === 'allow' ? ALLOW_EVERYTHING : NOTHING;
-  let read = READ[side].get(document);
+  let read = READ.get(document);
   if (read === undefined) {
-    const statements: Statement[] = [];
-    for (const s of statementList(document.Statement, side)) {
-      for (const read1 of statementsOf(s, side)) statements.push(read1);
+    const allow: Statement[] = [];
+    const deny: Statement[] = [];
+    if (Array.isArray(document.Statement) && document.Statement.every((s: any) => s !== null && typeof s === 'object' && isPlain(s))) {
+      for (const s of document.Statement) (s.Effect === 'Allow' ? allow : s.Effect === 'Deny' ? deny : []).push(s);
+    } else {
+      for (const s of statementList(document.Statement, 'allow')) allow.push(...statementsOf(s, 'allow'));
+      for (const s of statementList(document.Statement, 'deny')) deny.push(...statementsOf(s, 'deny'));
     }
-    read = { Statement: statements };
-    READ[side].set(document, read);
+    read = { allow: { Statement: allow }, deny: { Statement: deny } };
+    READ.set(document, read);
   }
-  return read;
+  return read[side];
 }
 
 /** The document a template value holds: an object, or a JSON string (also an `Fn::Sub` of one); undefined when it cannot be read. */
