@@ -49,9 +49,10 @@ export interface BedrockGuardrailChecksProps {
  * (by name or through an export) counts for that role.
  *
  * Rules (`BedrockGuardrail-…`): errors `GuardrailEnforcementMissing`, `UnguardedInferencePath`,
- * `IneffectiveGuardrailCondition`, `NonexistentBedrockAction`, `BedrockServiceWithoutConfusedDeputyConditions`;
- * warnings `InferencePathAllowed`, `UnknownManagedPolicy`, `EnforcedPrincipalCallsAgentOrRag`,
- * `GuardrailWithoutCustomerManagedKey`, `AgentWithoutGuardrail`.
+ * `ApprovedGuardrailNotProtected`, `IneffectiveGuardrailCondition`, `NonexistentBedrockAction`,
+ * `BedrockServiceWithoutConfusedDeputyConditions`; warnings `InferencePathAllowed`, `UnknownManagedPolicy`,
+ * `PrincipalOutsideTemplates`, `EnforcedPrincipalCallsAgentOrRag`, `GuardrailWithoutCustomerManagedKey`,
+ * `AgentWithoutGuardrail`. Nested stacks are read with their parent.
  */
 export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
   /** The rule ids of the pack. */
