@@ -61,6 +61,9 @@ function computeSamples(context: ValueContext): string[] {
   ];
 }
 
+/** The context of a value whose template's environment is not known. */
+const NO_CONTEXT: ValueContext = Object.freeze({});
+
 const PSEUDO_PARAMETERS = ['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'AWS::URLSuffix'];
 
 /** Where a value stands: the account and Region of its template, when known, for the pseudo parameters. */
@@ -77,7 +80,7 @@ export interface ValueContext {
  * `Fn::Join` and `Fn::Sub` are written out; anything else unknown (a reference to a resource, a parameter,
  * an import) becomes `*`.
  */
-export function valueText(value: any, context: ValueContext = {}): string {
+export function valueText(value: any, context: ValueContext = NO_CONTEXT): string {
   if (typeof value === 'string') return value;
   if (value === null || typeof value !== 'object') return String(value);
   if (typeof value.Ref === 'string') return pseudoText(value.Ref, context) ?? '*';
@@ -123,9 +126,13 @@ export function isKnownValue(value: any): boolean {
 /** The condition blocks of a statement that test bedrock:GuardrailIdentifier: [operator, values]. */
 export function guardrailConditions(statement: Statement): Array<[string, any[]]> {
   const found: Array<[string, any[]]> = [];
-  for (const [operator, byKey] of Object.entries(statement.Condition ?? {})) {
-    for (const [key, values] of Object.entries((byKey ?? {}) as object)) {
-      if (key.toLowerCase() === GUARDRAIL_KEY) found.push([operator, asArray(values)]);
+  const condition = statement?.Condition;
+  if (condition === null || typeof condition !== 'object') return found;
+  for (const operator in condition) {
+    const byKey = condition[operator];
+    if (byKey === null || typeof byKey !== 'object') continue;
+    for (const key in byKey) {
+      if (key.length === GUARDRAIL_KEY.length && key.toLowerCase() === GUARDRAIL_KEY) found.push([operator, asArray(byKey[key])]);
     }
   }
   return found;
@@ -222,7 +229,7 @@ function referencesSomething(value: any): boolean {
  *   creates itself.
  * - `OtherAccountGuardrail:VALUE`: a guardrail of another account, whose owner decides what it checks.
  */
-export function enforcementDenyDefects(statement: Statement, context: ValueContext = {}): string[] | undefined {
+export function enforcementDenyDefects(statement: Statement, context: ValueContext = NO_CONTEXT): string[] | undefined {
   // Each statement is asked about several times (for its principal, and by the resource rules): worked out once.
   if (statement === null || typeof statement !== 'object' || statement.Effect !== 'Deny' || statement.Condition === undefined) return undefined;
   const cached = DEFECTS.get(statement);
@@ -259,17 +266,17 @@ function computeDefects(statement: Statement, context: ValueContext): string[] |
  * every invokable resource unless `bedrock:GuardrailIdentifier` names an approved guardrail of this account
  * (negated string operators, pinned values).
  */
-export function isEnforcementDeny(statement: Statement, context: ValueContext = {}): boolean {
+export function isEnforcementDeny(statement: Statement, context: ValueContext = NO_CONTEXT): boolean {
   return enforcementDenyDefects(statement, context)?.length === 0;
 }
 
 /** Whether any of the documents has an enforcement Deny that enforces an approved guardrail. */
-export function hasEnforcementDeny(documents: PolicyJson[], context: ValueContext = {}): boolean {
+export function hasEnforcementDeny(documents: PolicyJson[], context: ValueContext = NO_CONTEXT): boolean {
   return documents.some(doc => asArray(doc.Statement).some(s => isEnforcementDeny(s, context)));
 }
 
 /** The defects of the enforcement-shaped Denies of the documents, when none of them enforces (see `enforcementDenyDefects`). */
-export function enforcementDefectsOf(documents: PolicyJson[], context: ValueContext = {}): string[] {
+export function enforcementDefectsOf(documents: PolicyJson[], context: ValueContext = NO_CONTEXT): string[] {
   const all = documents.flatMap(doc => asArray(doc.Statement))
     .map(s => enforcementDenyDefects(s, context))
     .filter((d): d is string[] => d !== undefined);
@@ -301,7 +308,7 @@ export function deniesPath(documents: PolicyJson[], path: InferencePathInfo): bo
  * The guardrails the documents' own enforcement Deny approves: the literal guardrail ARNs in its negated
  * `bedrock:GuardrailIdentifier` conditions, without their version (`:N`, `:*`).
  */
-export function approvedGuardrailArns(documents: PolicyJson[], context: ValueContext = {}): string[] {
+export function approvedGuardrailArns(documents: PolicyJson[], context: ValueContext = NO_CONTEXT): string[] {
   const arns = new Set<string>();
   for (const statement of documents.flatMap(d => asArray(d.Statement)).filter(s => isEnforcementDeny(s, context))) {
     for (const [, values] of guardrailConditions(statement)) {
@@ -320,7 +327,7 @@ export function approvedGuardrailArns(documents: PolicyJson[], context: ValueCon
  * `CreateGuardrailVersion` publishes a new one). A value pinned to one number cannot be changed (versions are
  * immutable). With the action that changes each.
  */
-export function changeableApprovals(documents: PolicyJson[], context: ValueContext = {}): Array<{ arn: string; action: string }> {
+export function changeableApprovals(documents: PolicyJson[], context: ValueContext = NO_CONTEXT): Array<{ arn: string; action: string }> {
   const found = new Map<string, { arn: string; action: string }>();
   for (const statement of documents.flatMap(d => asArray(d.Statement)).filter(s => isEnforcementDeny(s, context))) {
     for (const [, values] of guardrailConditions(statement)) {
@@ -337,13 +344,13 @@ export function changeableApprovals(documents: PolicyJson[], context: ValueConte
 }
 
 /** Whether an Allow of the documents may perform `action` on `arn` (a resource not known at synth may be it). */
-export function allowsOn(documents: PolicyJson[], action: string, arn: string, context: ValueContext = {}): boolean {
+export function allowsOn(documents: PolicyJson[], action: string, arn: string, context: ValueContext = NO_CONTEXT): boolean {
   return documents.some(doc => asArray(doc.Statement).some(s => s !== null && typeof s === 'object' && s.Effect === 'Allow' && coversAction(s, action)
     && (s.NotResource !== undefined || asArray(s.Resource).some(r => !isKnownValue(r) || wildcardMatch(valueText(r, context), arn, false)))));
 }
 
 /** Whether a Deny of the documents without a condition denies `action` on `arn`. */
-export function deniesOn(documents: PolicyJson[], action: string, arn: string, context: ValueContext = {}): boolean {
+export function deniesOn(documents: PolicyJson[], action: string, arn: string, context: ValueContext = NO_CONTEXT): boolean {
   return documents.some(doc => asArray(doc.Statement).some(s => s !== null && typeof s === 'object' && s.Effect === 'Deny' && s.Condition === undefined
     && s.NotResource === undefined && coversAction(s, action)
     && asArray(s.Resource).some(r => isKnownValue(r) && wildcardMatch(valueText(r, context), arn, false))));

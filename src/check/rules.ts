@@ -411,7 +411,7 @@ function nonexistentActions(docs: PolicyJson[]): string[] {
     for (const statement of asArray<Statement>(doc.Statement)) {
       for (const list of [statement?.Action, statement?.NotAction]) {
         for (const raw of asArray(list)) {
-          const action = valueText(raw);
+          const action = typeof raw === 'string' ? raw : valueText(raw);
           if (NONEXISTENT_LENGTHS.has(action.length) && NONEXISTENT.has(action.toLowerCase())) found.add(action);
         }
       }
