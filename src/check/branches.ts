@@ -125,16 +125,28 @@ function statementsOf(value: any, side: Side): Statement[] {
   return [out];
 }
 
-/** A statement with a literal effect, literal actions and resources (strings), and no `Fn::If` in its condition. */
+/**
+ * A statement with a literal effect, actions and resources known at synth (strings, or `Fn::Join`/`Fn::Sub` of
+ * pseudo parameters, as CDK writes ARNs), and no `Fn::If` in its condition.
+ */
 function isPlain(statement: any): boolean {
   if (typeof statement.Effect !== 'string') return false;
-  for (const field of ['Action', 'NotAction', 'Resource', 'NotResource']) {
+  for (const field of FIELDS) {
     const v = statement[field];
     if (v === undefined || typeof v === 'string') continue;
-    if (!Array.isArray(v)) return false;
-    for (const item of v) if (typeof item !== 'string') return false;
+    if (!Array.isArray(v)) {
+      if (!isPlainItem(v)) return false;
+      continue;
+    }
+    for (const item of v) if (typeof item !== 'string' && !isPlainItem(item)) return false;
   }
   return statement.Condition === undefined || !hasIf(statement.Condition);
+}
+
+const FIELDS = ['Action', 'NotAction', 'Resource', 'NotResource'];
+
+function isPlainItem(item: any): boolean {
+  return item !== null && typeof item === 'object' && !Array.isArray(item) && !isIf(item) && !isNoValue(item) && isKnownValue(item) && !hasIf(item);
 }
 
 /** Allow side: `Allow` when any branch is; deny side: `Deny` when every branch is. */

@@ -182,8 +182,9 @@ function principalFindings(model: AppModel, principal: Principal): Finding[] {
   }
   if (enforced) {
     // The principal must not be able to weaken the guardrail its enforcement approves.
-    for (const { arn, action } of changeableApprovals(docs, context)) {
-      const byManaged = policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.guardrailChanges === true);
+    const byManaged = policies.awsManagedPolicies.some(name => AWS_MANAGED_POLICY_REACH[name]?.guardrailChanges === true);
+    const mayChange = byManaged || GUARDRAIL_CHANGES.some(a => reach.allows(a));
+    for (const { arn, action } of mayChange ? changeableApprovals(docs, context) : []) {
       if ((byManaged || allowsOn(allowDocs, action, arn, context)) && !deniesOn(docs, action, arn, context)) {
         findings.push(at(RULES.ApprovedGuardrailNotProtected, `${arn} ${action}`, `It may call ${action} on ${arn}.`));
       }
@@ -242,7 +243,9 @@ function describeDefect(defect: string): string {
  * Allow statement covers of them is worked out once per statement (a statement is read for its principal and
  * again for the resource rules; an app of 1,000 roles has thousands).
  */
-const TRACKED_ACTIONS = [...new Set([...INVOKE_ACTIONS, ...INFERENCE_PATHS.flatMap(p => p.actions), ...AGENT_OR_RAG_ACTIONS])];
+/** The changes that weaken an approved guardrail (ApprovedGuardrailNotProtected). */
+const GUARDRAIL_CHANGES = ['bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion'];
+const TRACKED_ACTIONS = [...new Set([...INVOKE_ACTIONS, ...INFERENCE_PATHS.flatMap(p => p.actions), ...AGENT_OR_RAG_ACTIONS, ...GUARDRAIL_CHANGES])];
 const TRACKED_BY_LOWER_CASE = new Map(TRACKED_ACTIONS.map(a => [a.toLowerCase(), a]));
 const NOTHING: ReadonlySet<string> = new Set();
 const COVERED = new WeakMap<object, ReadonlySet<string>>();
@@ -288,6 +291,11 @@ class Reach {
     const managed = awsManagedPolicies.map(name => AWS_MANAGED_POLICY_REACH[name]).filter(r => r !== undefined);
     for (const reach of managed) for (const path of reach.paths) this.managedPaths.add(path);
     this.managedInvokes = managed.some(r => r.invokes);
+  }
+
+  /** Whether an Allow of the principal covers a tracked action (on some resource). */
+  allows(action: string): boolean {
+    return this.allowed.has(action);
   }
 
   /** Whether the principal may call InvokeModel or InvokeModelWithResponseStream through any of its policies. */
