@@ -12,3 +12,7 @@ export * from './flow/flow-service-role';
 export * from './key/encrypted-guardrail-key';
 export * from './admin/guardrail-administrator-role';
 export * from './nag';
+export * from './enforcement/content-guarding';
+export * from './enforcement/account-guardrail-enforcement';
+export * from './enforcement/guardrail-resource-policy';
+export * from './enforcement/organization-guardrail-policy';

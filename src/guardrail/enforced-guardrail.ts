@@ -98,6 +98,7 @@ export class EnforcedGuardrail {
       region: guardrail.env.region,
       keyArn,
       profile: options.guardrailProfile,
+      source: guardrail,
     });
   }
 
@@ -126,6 +127,7 @@ export class EnforcedGuardrail {
       region: version.env.region,
       keyArn: options.encryptionKey?.keyRef.keyArn,
       profile: options.guardrailProfile,
+      source: version,
     });
   }
 
@@ -143,6 +145,7 @@ export class EnforcedGuardrail {
 
   private readonly account?: string;
   private readonly region?: string;
+  private readonly source?: IConstruct;
 
   private constructor(props: {
     guardrailArn: string;
@@ -151,13 +154,27 @@ export class EnforcedGuardrail {
     region?: string;
     keyArn?: string;
     profile?: GuardrailProfile;
+    source?: IConstruct;
   }) {
+    this.source = props.source;
     this.guardrailArn = props.guardrailArn;
     this.version = props.version;
     this.account = props.account;
     this.region = props.region;
     this.encryptionKeyArn = props.keyArn;
     this.guardrailProfile = props.profile;
+  }
+
+  /**
+   * Where the guardrail is: its account and Region (from the resource's environment or the ARN; undefined where
+   * not known at synth), and the guardrail or guardrail version construct it was made from, if any.
+   *
+   * @internal
+   */
+  public get _location(): { account?: string; region?: string; source?: IConstruct } {
+    const parsed = Token.isUnresolved(this.guardrailArn) ? undefined : parseArn(this.guardrailArn);
+    const known = (v?: string) => (v === undefined || Token.isUnresolved(v) ? undefined : v);
+    return { account: known(this.account) ?? parsed?.account, region: known(this.region) ?? parsed?.region, source: this.source };
   }
 
   /** The values of `bedrock:GuardrailIdentifier` that this guardrail and version admit. */

@@ -2,6 +2,7 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { CfnApplicationInferenceProfile } from 'aws-cdk-lib/aws-bedrock';
 import { aws_bedrock as bedrockRefs } from 'aws-cdk-lib/interfaces';
 import { IConstruct } from 'constructs';
+import { checkModelId, GEO_PREFIXES, MODEL_ID, PROFILE_ID } from './model-id';
 import { unique } from '../util/policy-json';
 import { checkBedrockArn, checkRegions, factoryError, isToken } from '../util/validation';
 
@@ -25,13 +26,6 @@ export enum InvokableModelKind {
   IMPORTED_MODEL = 'IMPORTED_MODEL',
 }
 
-/**
- * Foundation model IDs: `provider.model`, for example `anthropic.claude-3-haiku-20240307-v1:0`.
- */
-const MODEL_ID = /^[a-z0-9-]+\.[a-zA-Z0-9._:-]+$/;
-/** Geographic prefixes of system inference profiles (`us.`, `eu.`, `apac.`, `us-gov.`, ...). */
-const PROFILE_ID = /^([a-z]{2,6}(-[a-z]{2,4})?)\.([a-z0-9-]+\.[a-zA-Z0-9._:-]+)$/;
-const GEO_PREFIXES = new Set(['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'uk', 'global']);
 
 /**
  * Foundation-model ARNs that a request through an inference profile reaches, and that profile.
@@ -280,20 +274,6 @@ export class InvokableModel {
   }
 }
 
-function checkModelId(factory: string, modelId: string) {
-  if (isToken(modelId)) return;
-  if (modelId.startsWith('arn:')) {
-    throw factoryError(factory, `'${modelId}' is an ARN. Fix: pass the model ID alone, for example 'anthropic.claude-3-haiku-20240307-v1:0'.`);
-  }
-  const profile = PROFILE_ID.exec(modelId);
-  if (profile && GEO_PREFIXES.has(profile[1])) {
-    throw factoryError(factory, `'${modelId}' is an inference profile ID, not a model ID. `
-      + `Fix: use InvokableModel.${profile[1] === 'global' ? 'globalInferenceProfile(id)' : 'crossRegionInferenceProfile(id, destinationRegions)'}, or the model ID '${profile[3]}'.`);
-  }
-  if (!MODEL_ID.test(modelId)) {
-    throw factoryError(factory, `'${modelId}' is not a foundation model ID. Fix: use 'provider.model', for example 'anthropic.claude-3-haiku-20240307-v1:0'.`);
-  }
-}
 
 /** Checks a system inference profile ID and returns the model ID it routes to. */
 function checkProfileId(factory: string, profileId: string, global: boolean): string {
