@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  AccountGuardrailEnforcement,
   AgentExecutionRole,
   EncryptedGuardrailKey,
   EnforcedGuardrail,
@@ -13,6 +14,7 @@ import {
   GuardrailEnforcementPolicy,
   GuardrailAdministratorRole,
   GuardrailProfile,
+  GuardrailResourcePolicy,
   InvokableModel,
 } from '../src';
 
@@ -26,7 +28,9 @@ const US_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
  * - an invoker role for a container, and a Lambda function whose existing role gets the same enforcement;
  * - a Bedrock agent with an action group, a knowledge base and the guardrail, run by its service role;
  * - a Bedrock flow whose nodes (knowledge base with the guardrail, prompt, Lambda function, S3 storage) get
- *   their permissions from the Flows service role.
+ *   their permissions from the Flows service role;
+ * - the same guardrail enforced by Amazon Bedrock on every inference call of the account in this Region, with
+ *   a resource policy that lets the account's principals apply it.
  */
 export class ExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -73,6 +77,11 @@ export class ExampleStack extends Stack {
       guardrailProfile: GuardrailProfile.fromProfileId('us.guardrail.v1:0', US_REGIONS),
     });
 
+    // Account level: Amazon Bedrock applies the approved version to every inference call of this account and
+    // Region, whatever the request names; the guardrail's resource policy lets the account's principals apply it.
+    const accountEnforcement = new AccountGuardrailEnforcement(this, 'AccountEnforcement', { guardrail: approved });
+    new GuardrailResourcePolicy(this, 'GuardrailResourcePolicy', { guardrail: approved }).allowSameAccount();
+
     // A new role for the application's containers.
     new GuardrailEnforcedInvokerRole(this, 'AppRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -91,6 +100,8 @@ export class ExampleStack extends Stack {
       code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
     });
     acknowledgeBasicExecutionRole(fn);
+    // Every caller needs ApplyGuardrail on the account's enforced guardrail.
+    accountEnforcement.grantApply(fn);
     new GuardrailEnforcementPolicy(this, 'SummarizerEnforcement', {
       guardrails: [approved],
       models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],

@@ -81,6 +81,27 @@ export const RULES = {
     explanation: 'An approval of the draft follows every UpdateGuardrail; an approval of any numbered version (:*) accepts a version the principal '
       + 'publishes itself. A numbered version cannot be changed, so approving fixed versions only is not affected.',
   },
+  MalformedBedrockPolicy: {
+    id: 'MalformedBedrockPolicy',
+    severity: 'error',
+    info: 'An AWS Organizations Bedrock policy has a guardrail identifier that is not ARN:version of a guardrail in the Region it is listed under. '
+      + 'Fix: use OrganizationGuardrailPolicy, or write arn:aws:bedrock:REGION:MANAGEMENT_ACCOUNT:guardrail/ID:VERSION.',
+    explanation: 'AWS Organizations warns that an incorrect or malformed identifier makes every Amazon Bedrock call of the targeted accounts fail.',
+  },
+  SelectiveContentGuarding: {
+    id: 'SelectiveContentGuarding',
+    severity: 'warning',
+    info: 'An enforced guardrail evaluates only the content callers mark with input tags (SELECTIVE) in system prompts or messages. '
+      + 'Fix: use COMPREHENSIVE (ContentGuarding.COMPREHENSIVE), or acknowledge this finding if every caller is trusted to tag.',
+    explanation: 'With selective guarding, a caller that sets no input tags sends that content to the model unchecked.',
+  },
+  BedrockPolicyWithoutResourcePolicy: {
+    id: 'BedrockPolicyWithoutResourcePolicy',
+    severity: 'warning',
+    info: 'An AWS Organizations Bedrock policy enforces a guardrail that no resource policy of the checked templates lets the organization apply. '
+      + 'Fix: add a GuardrailResourcePolicy with allowOrganization() (OrganizationGuardrailPolicy creates it with organizationId), or acknowledge if it exists elsewhere.',
+    explanation: 'Member accounts apply a guardrail of the management account; without a resource policy that allows them, their inference fails with AccessDenied.',
+  },
   UnknownManagedPolicy: {
     id: 'UnknownManagedPolicy',
     severity: 'warning',
@@ -150,7 +171,7 @@ export function checkTemplates(stacks: TemplateStack[]): Finding[] {
   const findings: Finding[] = [];
   for (const principal of model.principals) findings.push(...principalFindings(model, principal));
   for (const grant of model.externalGrants) findings.push(...externalGrantFindings(grant));
-  for (const stack of stacks) findings.push(...resourceFindings(stack));
+  for (const stack of stacks) findings.push(...resourceFindings(stack), ...enforcementFindings(stack, stacks));
   return findings;
 }
 
@@ -328,6 +349,70 @@ function isBedrockServiceRole(principal: Principal): boolean {
 }
 
 const BEDROCK = 'bedrock.amazonaws.com';
+
+/**
+ * The rules about guardrails Amazon Bedrock enforces without IAM: account-level configurations and AWS
+ * Organizations Bedrock policies (their guarding mode, their identifiers, and the resource policy members need).
+ */
+function enforcementFindings(stack: TemplateStack, stacks: TemplateStack[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const [logicalId, resource] of Object.entries((stack.template.Resources ?? {}) as { [id: string]: any })) {
+    const at = (rule: RuleSpec, detail?: string, message?: string): Finding => ({ rule, detail, stack, logicalId, message });
+    const props = resource?.Properties ?? {};
+    if (resource?.Type === 'AWS::Bedrock::EnforcedGuardrailConfiguration') {
+      for (const [part, value] of Object.entries((props.SelectiveContentGuarding ?? {}) as object)) {
+        if (String(value).toUpperCase() === 'SELECTIVE') findings.push(at(RULES.SelectiveContentGuarding, part));
+      }
+    }
+    if (resource?.Type === 'AWS::Organizations::Policy' && props.Type === 'BEDROCK_POLICY') {
+      const content = typeof props.Content === 'string' ? documentJson(props.Content) as any : props.Content;
+      const regions = (content?.bedrock?.guardrail_inference ?? {}) as { [region: string]: any };
+      for (const [region, configs] of Object.entries(regions)) {
+        for (const [name, config] of Object.entries((configs ?? {}) as { [name: string]: any })) {
+          const identifier = config?.identifier?.['@@assign'];
+          const where = `${region}.${name}`;
+          if (isKnownValue(identifier)) {
+            const text = valueText(identifier, contextOf(stack));
+            const match = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+):(\d{12}|<account>):guardrail\/[a-z0-9]+:[1-9][0-9]{0,7}$/.exec(text);
+            if (match === null || (!match[1].startsWith('<') && match[1] !== region)) {
+              findings.push(at(RULES.MalformedBedrockPolicy, where, `The identifier of ${where} is '${text}'.`));
+              continue;
+            }
+          }
+          for (const part of ['system', 'messages']) {
+            if (String(config?.selective_content_guarding?.[part]?.['@@assign'] ?? '').toLowerCase() === 'selective') {
+              findings.push(at(RULES.SelectiveContentGuarding, `${where}.${part}`));
+            }
+          }
+          if (!hasOrganizationResourcePolicy(stacks, identifier)) findings.push(at(RULES.BedrockPolicyWithoutResourcePolicy, where));
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/** Whether a resource policy of the templates lets an organization apply the guardrail an identifier (`ARN:version`) names. */
+function hasOrganizationResourcePolicy(stacks: TemplateStack[], identifier: any): boolean {
+  const wanted = guardrailOf(identifier);
+  if (wanted === undefined) return false;
+  return stacks.some(stack => Object.values((stack.template.Resources ?? {}) as { [id: string]: any }).some(r => {
+    if (r?.Type !== 'AWS::Bedrock::ResourcePolicy' || guardrailOf(r.Properties?.ResourceArn) !== wanted) return false;
+    const doc = readDocument(r.Properties?.PolicyDocument, 'allow');
+    return asArray<Statement>(doc.Statement).some(st => coversAction(st, 'bedrock:ApplyGuardrail')
+      && JSON.stringify(st.Condition ?? {}).toLowerCase().includes('aws:principalorg'));
+  }));
+}
+
+/** A guardrail ARN (or `ARN:version`) as a comparable key: literal text, or the guardrail resource it refers to. */
+function guardrailOf(value: any): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = JSON.stringify(value);
+  const ref = /"Fn::GetAtt":\["([^"]+)","GuardrailArn"\]|"Ref":"([^"]+)"/.exec(text);
+  if (ref !== null && !(ref[2] ?? '').startsWith('AWS::')) return `resource:${ref[1] ?? ref[2]}`;
+  const arn = /arn:[^:"]+:bedrock:[^:"]+:[^:"]+:guardrail\/[a-z0-9]+/.exec(typeof value === 'string' ? value : valueText(value));
+  return arn?.[0];
+}
 
 /** The policy documents a resource holds, for the rules that read statements wherever they are. */
 function documentsOf(resource: any): PolicyJson[] {

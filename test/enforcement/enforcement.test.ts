@@ -10,6 +10,7 @@ import {
   GuardrailVersion,
   OrganizationGuardrailPolicy,
 } from '../../src';
+import { cdkApp, findingLines, templateFiles } from '../check/harness';
 import { decide } from '../sim/simulate';
 
 const ACCOUNT = '111122223333';
@@ -251,5 +252,38 @@ describe('OrganizationGuardrailPolicy', () => {
     const annotations = Annotations.fromStack(stack);
     expect(annotations.findInfo('*', Match.stringLikeRegexp('BEDROCK_POLICY type must be enabled.*DescribeEffectivePolicy'))).toHaveLength(1);
     expect(annotations.findWarning('*', Match.stringLikeRegexp('No organizationId'))).toHaveLength(1);
+  });
+});
+
+describe('the checks see enforced guardrails', () => {
+  test('the library\'s constructs pass; SELECTIVE guarding is reported (with the construct warning too)', () => {
+    const stacks = cdkApp((stack: Stack) => {
+      new AccountGuardrailEnforcement(stack, 'E', { guardrail: numbered(), systemPromptGuarding: ContentGuarding.SELECTIVE });
+      new OrganizationGuardrailPolicy(stack, 'O', { guardrails: [numbered()], targetIds: ['r-ab12'], organizationId: ORG });
+    });
+    expect(findingLines(stacks)).toEqual(['warning BedrockGuardrail-SelectiveContentGuarding[System] App/E/Resource']);
+  });
+
+  test('a hand-written Bedrock policy: a malformed identifier is an error; no resource policy and selective guarding are warnings', () => {
+    const policy = (identifier: string, extra = {}) => JSON.stringify({
+      Resources: {
+        P: {
+          Type: 'AWS::Organizations::Policy',
+          Properties: {
+            Name: 'p',
+            Type: 'BEDROCK_POLICY',
+            TargetIds: ['r-ab12'],
+            Content: { bedrock: { guardrail_inference: { 'us-east-1': { config_1: { identifier: { '@@assign': identifier }, ...extra } } } } },
+          },
+        },
+      },
+    });
+    const lines = (text: string) => findingLines(templateFiles({ 'org.json': text }));
+    expect(lines(policy(`${ARN}:1`))).toEqual(['warning BedrockGuardrail-BedrockPolicyWithoutResourcePolicy[us-east-1.config_1] org.json/P']);
+    for (const bad of [ARN, `${ARN}:DRAFT`, 'abc123def456:1', `${ARN.replace('us-east-1', 'eu-west-1')}:1`]) {
+      expect(lines(policy(bad))).toEqual(['error BedrockGuardrail-MalformedBedrockPolicy[us-east-1.config_1] org.json/P']);
+    }
+    expect(lines(policy(`${ARN}:1`, { selective_content_guarding: { messages: { '@@assign': 'selective' } } }))).toContain(
+      'warning BedrockGuardrail-SelectiveContentGuarding[us-east-1.config_1.messages] org.json/P');
   });
 });

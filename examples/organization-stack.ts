@@ -1,0 +1,40 @@
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as bedrock from 'aws-cdk-lib/aws-bedrock';
+import { Construct } from 'constructs';
+import { EnforcedGuardrail, OrganizationGuardrailPolicy } from '../src';
+
+/**
+ * For the management account of an organization: a guardrail and its published version, enforced by an AWS
+ * Organizations Bedrock policy on every inference call of the member accounts of one organizational unit,
+ * with the guardrail resource policy that lets the organization's members apply it.
+ */
+export class OrganizationStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const guardrail = new bedrock.CfnGuardrail(this, 'OrganizationGuardrail', {
+      name: 'organization-guardrail',
+      blockedInputMessaging: 'Sorry, I cannot help with that.',
+      blockedOutputsMessaging: 'Sorry, I cannot help with that.',
+      contentPolicyConfig: {
+        filtersConfig: [
+          { type: 'HATE', inputStrength: 'HIGH', outputStrength: 'HIGH' },
+          { type: 'PROMPT_ATTACK', inputStrength: 'HIGH', outputStrength: 'NONE' },
+        ],
+      },
+    });
+    // Member accounts apply this guardrail across accounts; with a customer managed key, every member's callers
+    // would also need kms:Decrypt through the key's policy.
+    Validations.of(guardrail).acknowledge({
+      id: 'BedrockGuardrail::BedrockGuardrail-GuardrailWithoutCustomerManagedKey',
+      reason: 'Organization guardrail applied by every member account: an AWS owned key, so that no member needs a grant on a management-account key.',
+    } as any);
+    const version = new bedrock.CfnGuardrailVersion(this, 'OrganizationGuardrailVersion', { guardrailIdentifier: guardrail.attrGuardrailId });
+    new OrganizationGuardrailPolicy(this, 'GuardrailPolicy', {
+      guardrails: [EnforcedGuardrail.fromGuardrailVersion(version)],
+      // The organization and the unit whose accounts get the enforcement (placeholders: use yours).
+      organizationId: 'o-a1b2c3d4e5',
+      targetIds: ['ou-ab12-11111111'],
+      excludedModels: ['amazon.titan-embed-text-v2:0'],
+    });
+  }
+}
