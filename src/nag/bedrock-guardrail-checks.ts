@@ -50,9 +50,10 @@ export interface BedrockGuardrailChecksProps {
  *
  * Rules (`BedrockGuardrail-…`): errors `GuardrailEnforcementMissing`, `UnguardedInferencePath`,
  * `ApprovedGuardrailNotProtected`, `IneffectiveGuardrailCondition`, `NonexistentBedrockAction`,
- * `BedrockServiceWithoutConfusedDeputyConditions`; warnings `InferencePathAllowed`, `UnknownManagedPolicy`,
- * `PrincipalOutsideTemplates`, `EnforcedPrincipalCallsAgentOrRag`, `GuardrailWithoutCustomerManagedKey`,
- * `AgentWithoutGuardrail`. Nested stacks are read with their parent.
+ * `BedrockServiceWithoutConfusedDeputyConditions`, `MalformedBedrockPolicy`; warnings `InferencePathAllowed`,
+ * `UnknownManagedPolicy`, `PrincipalOutsideTemplates`, `EnforcedPrincipalCallsAgentOrRag`, `SelectiveContentGuarding`,
+ * `BedrockPolicyWithoutResourcePolicy`, `GuardrailWithoutCustomerManagedKey`, `AgentWithoutGuardrail`.
+ * Nested stacks are read with their parent.
  */
 export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
   /** The rule ids of the pack. */
