@@ -4,14 +4,17 @@ import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   AccountGuardrailEnforcement,
+  AgentExecutionRole,
   ContentGuarding,
   EnforcedGuardrail,
+  GuardrailEnforcedInvokerRole,
   GuardrailResourcePolicy,
   GuardrailVersion,
+  InvokableModel,
   OrganizationGuardrailPolicy,
 } from '../../src';
 import { cdkApp, findingLines, templateFiles } from '../check/harness';
-import { decide } from '../sim/simulate';
+import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
 
 const ACCOUNT = '111122223333';
 const MEMBER = '444455556666';
@@ -285,5 +288,33 @@ describe('the checks see enforced guardrails', () => {
     }
     expect(lines(policy(`${ARN}:1`, { selective_content_guarding: { messages: { '@@assign': 'selective' } } }))).toContain(
       'warning BedrockGuardrail-SelectiveContentGuarding[us-east-1.config_1.messages] org.json/P');
+  });
+});
+
+describe('grantApply on the library\'s roles', () => {
+  test('an invoker role and an agent role get ApplyGuardrail on the enforced guardrail; the invoker\'s Deny still holds', async () => {
+    const stack = newStack();
+    const enforcement = new AccountGuardrailEnforcement(stack, 'E', { guardrail: numbered() });
+    const approved = `arn:aws:bedrock:us-east-1:${ACCOUNT}:guardrail/app0guardrail1`;
+    const invoker = new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      guardrails: [EnforcedGuardrail.fromArn(approved, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0')],
+    });
+    const agent = new AgentExecutionRole(stack, 'Agent', { models: [InvokableModel.foundationModel('anthropic.claude-3-haiku-20240307-v1:0')] });
+    enforcement.grantApply(invoker);
+    enforcement.grantApply(agent);
+    const template = Template.fromStack(stack).toJSON();
+    for (const role of ['Invoker', 'Agent']) {
+      const docs = identityPoliciesOf(template, logicalIdOf(template, 'AWS::IAM::Role', role));
+      expect(await decide(docs, { action: 'bedrock:ApplyGuardrail', resource: ARN })).toBe('Allowed');
+      if (role === 'Invoker') {
+        const model = 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0';
+        expect(await decide([...docs, ALLOW_ALL], { action: 'bedrock:InvokeModel', resource: model })).toBe('ExplicitlyDenied');
+        expect(await decide([...docs, ALLOW_ALL], { action: 'bedrock:InvokeModel', resource: model, context: { 'bedrock:GuardrailIdentifier': `${ARN}:3` } }))
+          .toBe('ExplicitlyDenied');
+        expect(await decide(docs, { action: 'bedrock:InvokeModel', resource: model, context: { 'bedrock:GuardrailIdentifier': `${approved}:1` } })).toBe('Allowed');
+      }
+    }
   });
 });
