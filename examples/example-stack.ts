@@ -1,4 +1,4 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -80,6 +80,9 @@ export class ExampleStack extends Stack {
     // Account level: Amazon Bedrock applies the approved version to every inference call of this account and
     // Region, whatever the request names; the guardrail's resource policy lets the account's principals apply it.
     const accountEnforcement = new AccountGuardrailEnforcement(this, 'AccountEnforcement', { guardrail: approved });
+    // The example deploys to the CLI's account, not known at synth: the guardrail is this stack's own.
+    Annotations.of(accountEnforcement).acknowledgeWarning('cdk-bedrock-guardrail-iam:enforcementEnvironmentUnknown',
+      'The guardrail is created in this stack, so it is in the stack\'s account; this is the app\'s only enforcement.');
     new GuardrailResourcePolicy(this, 'GuardrailResourcePolicy', { guardrail: approved }).allowSameAccount();
 
     // A new role for the application's containers.

@@ -368,23 +368,23 @@ function enforcementFindings(stack: TemplateStack, stacks: TemplateStack[]): Fin
       const content = typeof props.Content === 'string' ? documentJson(props.Content) as any : props.Content;
       const regions = (content?.bedrock?.guardrail_inference ?? {}) as { [region: string]: any };
       for (const [region, configs] of Object.entries(regions)) {
+        // Inheritance operators (`@@operators_allowed_for_child_policies`) are not configurations.
+        if (region.startsWith('@@')) continue;
         for (const [name, config] of Object.entries((configs ?? {}) as { [name: string]: any })) {
+          if (name.startsWith('@@')) continue;
           const identifier = config?.identifier?.['@@assign'];
           const where = `${region}.${name}`;
-          if (isKnownValue(identifier)) {
-            const text = valueText(identifier, contextOf(stack));
-            const match = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+):(\d{12}|<account>):guardrail\/[a-z0-9]+:[1-9][0-9]{0,7}$/.exec(text);
-            if (match === null || (!match[1].startsWith('<') && match[1] !== region)) {
-              findings.push(at(RULES.MalformedBedrockPolicy, where, `The identifier of ${where} is '${text}'.`));
-              continue;
-            }
+          const malformed = identifierDefect(identifier, region, stack);
+          if (malformed !== undefined) {
+            findings.push(at(RULES.MalformedBedrockPolicy, where, `The identifier of ${where} is ${malformed}.`));
+            continue;
           }
           for (const part of ['system', 'messages']) {
             if (String(config?.selective_content_guarding?.[part]?.['@@assign'] ?? '').toLowerCase() === 'selective') {
               findings.push(at(RULES.SelectiveContentGuarding, `${where}.${part}`));
             }
           }
-          if (!hasOrganizationResourcePolicy(stacks, identifier)) findings.push(at(RULES.BedrockPolicyWithoutResourcePolicy, where));
+          if (hasOrganizationResourcePolicy(stack, stacks, identifier) === false) findings.push(at(RULES.BedrockPolicyWithoutResourcePolicy, where));
         }
       }
     }
@@ -392,25 +392,64 @@ function enforcementFindings(stack: TemplateStack, stacks: TemplateStack[]): Fin
   return findings;
 }
 
-/** Whether a resource policy of the templates lets an organization apply the guardrail an identifier (`ARN:version`) names. */
-function hasOrganizationResourcePolicy(stacks: TemplateStack[], identifier: any): boolean {
-  const wanted = guardrailOf(identifier);
-  if (wanted === undefined) return false;
-  return stacks.some(stack => Object.values((stack.template.Resources ?? {}) as { [id: string]: any }).some(r => {
-    if (r?.Type !== 'AWS::Bedrock::ResourcePolicy' || guardrailOf(r.Properties?.ResourceArn) !== wanted) return false;
+/**
+ * What is wrong with a Bedrock policy's guardrail identifier, if anything: it must be `ARN:VERSION` of a
+ * guardrail of the Region it is listed under, in the management account (the template's), at a numbered
+ * version. Parts not known at synth are not judged, the literal parts are.
+ */
+function identifierDefect(identifier: any, region: string, stack: TemplateStack): string | undefined {
+  if (identifier === undefined) return 'missing';
+  const text = valueText(identifier, contextOf(stack));
+  const version = /:([^:]*)$/.exec(text)?.[1];
+  if (version !== undefined && version !== '*' && !/^[1-9][0-9]{0,7}$/.test(version) && !/\*/.test(version)) return `'${text}' (the version must be a number)`;
+  if (!isKnownValue(identifier)) return undefined;
+  const match = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+|<region>):(\d{12}|<account>):guardrail\/[a-z0-9]+:[1-9][0-9]{0,7}$/.exec(text);
+  if (match === null) return `'${text}' (not ARN:VERSION of a guardrail)`;
+  if (!match[1].startsWith('<') && match[1] !== region) return `'${text}' (a guardrail of ${match[1]}, listed under ${region})`;
+  if (stack.account !== undefined && /^\d{12}$/.test(match[2]) && match[2] !== stack.account) return `'${text}' (not a guardrail of the management account ${stack.account})`;
+  return undefined;
+}
+
+/**
+ * Whether a resource policy of the templates lets an organization apply the guardrail an identifier names:
+ * undefined when the guardrail cannot be told (a value imported from elsewhere).
+ */
+function hasOrganizationResourcePolicy(stack: TemplateStack, stacks: TemplateStack[], identifier: any): boolean | undefined {
+  const wanted = guardrailKey(stack, identifier);
+  if (wanted === undefined) return undefined;
+  return stacks.some(s => Object.values((s.template.Resources ?? {}) as { [id: string]: any }).some(r => {
+    if (r?.Type !== 'AWS::Bedrock::ResourcePolicy' || guardrailKey(s, r.Properties?.ResourceArn) !== wanted) return false;
     const doc = readDocument(r.Properties?.PolicyDocument, 'allow');
     return asArray<Statement>(doc.Statement).some(st => coversAction(st, 'bedrock:ApplyGuardrail')
-      && JSON.stringify(st.Condition ?? {}).toLowerCase().includes('aws:principalorg'));
+      && Object.keys((st.Condition?.StringEquals ?? {}) as object).some(k => k.toLowerCase() === 'aws:principalorgid'));
   }));
 }
 
-/** A guardrail ARN (or `ARN:version`) as a comparable key: literal text, or the guardrail resource it refers to. */
-function guardrailOf(value: any): string | undefined {
+/**
+ * A guardrail (named by an ARN, `ARN:version`, or a reference) as a key to compare: the guardrail resource of
+ * a stack (a version's `GuardrailArn` leads to the guardrail it publishes), a parameter of a stack, or the
+ * literal ARN; undefined for a value the templates cannot tell (an import).
+ */
+function guardrailKey(stack: TemplateStack, value: any): string | undefined {
   if (value === undefined || value === null) return undefined;
   const text = JSON.stringify(value);
-  const ref = /"Fn::GetAtt":\["([^"]+)","GuardrailArn"\]|"Ref":"([^"]+)"/.exec(text);
-  if (ref !== null && !(ref[2] ?? '').startsWith('AWS::')) return `resource:${ref[1] ?? ref[2]}`;
-  const arn = /arn:[^:"]+:bedrock:[^:"]+:[^:"]+:guardrail\/[a-z0-9]+/.exec(typeof value === 'string' ? value : valueText(value));
+  if (text.includes('Fn::ImportValue')) return undefined;
+  const resources = (stack.template.Resources ?? {}) as { [id: string]: any };
+  const resourceKey = (logicalId: string): string => {
+    const r = resources[logicalId];
+    if (r?.Type === 'AWS::Bedrock::GuardrailVersion') {
+      const target = /"(?:Ref|Fn::GetAtt)":\[?"([^".]+)/.exec(JSON.stringify(r.Properties?.GuardrailIdentifier ?? ''))?.[1];
+      if (target !== undefined && resources[target]?.Type === 'AWS::Bedrock::Guardrail') return `${stack.templatePath}#${target}`;
+    }
+    return `${stack.templatePath}#${logicalId}`;
+  };
+  const getAtt = /"Fn::GetAtt":\["([^"]+)","GuardrailArn"\]/.exec(text);
+  if (getAtt !== null) return resourceKey(getAtt[1]);
+  const ref = /"Ref":"([^"]+)"/.exec(text);
+  if (ref !== null && !ref[1].startsWith('AWS::')) {
+    return resources[ref[1]] !== undefined ? resourceKey(ref[1]) : `${stack.templatePath}#parameter:${ref[1]}`;
+  }
+  const arn = /arn:[^:"]+:bedrock:[^:"]+:[^:"]+:guardrail\/[a-z0-9]+/.exec(typeof value === 'string' ? value : valueText(value, contextOf(stack)));
   return arn?.[0];
 }
 

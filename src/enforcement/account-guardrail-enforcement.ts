@@ -1,7 +1,8 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
-import { CfnEnforcedGuardrailConfiguration, CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
+import { CfnEnforcedGuardrailConfiguration } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { checkEnforceable, warnUnknownEnvironment } from './checks';
 import { ContentGuarding } from './content-guarding';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { checkModelId } from '../model/model-id';
@@ -77,7 +78,7 @@ export class AccountGuardrailEnforcement extends Construct {
       throw pathError(scope, id, `the enforced guardrail must be at a numbered version, not ${guardrail.version}: the configuration takes one version `
         + '(DRAFT changes under it; ANY and ANY_NUMBERED are not versions). Fix: use GuardrailVersion.numbered(n), or EnforcedGuardrail.fromGuardrailVersion(version).');
     }
-    for (const model of [...props.models ?? [], ...props.excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
+    for (const model of [...(props.models ?? []).filter(m => m !== 'ALL'), ...props.excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
     if (props.models !== undefined && props.models.length === 0) {
       throw pathError(scope, id, 'models is empty, so the enforcement would apply to no model. Fix: leave models out to cover every model, or list model IDs.');
     }
@@ -85,6 +86,7 @@ export class AccountGuardrailEnforcement extends Construct {
     this.guardrail = guardrail;
     const stack = Stack.of(this);
     const location = guardrail._location;
+    if (location.conflict !== undefined) throw constructError(this, `${location.conflict}. Fix: use the guardrail's own ARN, or a guardrail resource of the stack it is in.`);
     const known = (v: string) => !Token.isUnresolved(v);
     if (location.account !== undefined && known(stack.account) && location.account !== stack.account) {
       throw constructError(this, `the guardrail ${guardrail.guardrailArn} is in account ${location.account}, but this stack deploys to ${stack.account}: `
@@ -95,10 +97,8 @@ export class AccountGuardrailEnforcement extends Construct {
       throw constructError(this, `the guardrail ${guardrail.guardrailArn} is in ${location.region}, but this stack deploys to ${stack.region}: `
         + 'the enforcement is per Region and applies a guardrail of its Region. Fix: deploy this construct in a stack of the guardrail\'s Region, with a guardrail there.');
     }
-    if (location.source instanceof CfnGuardrail && location.source.automatedReasoningPolicyConfig !== undefined) {
-      throw constructError(this, `the guardrail ${location.source.node.path} has an Automated Reasoning policy, which enforced guardrails do not support (requests fail at run time). `
-        + 'Fix: enforce a guardrail without automatedReasoningPolicyConfig.');
-    }
+    checkEnforceable(this, guardrail, false, 'an enforced guardrail');
+    warnUnknownEnvironment(this, guardrail);
     this.checkOnePerAccountAndRegion(stack);
 
     const system = props.systemPromptGuarding ?? ContentGuarding.COMPREHENSIVE;
@@ -138,11 +138,11 @@ export class AccountGuardrailEnforcement extends Construct {
   }
 
   private checkOnePerAccountAndRegion(stack: Stack) {
-    if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return;
     const root = this.node.root;
     const seen = ENFORCEMENTS.get(root) ?? new Map<string, AccountGuardrailEnforcement>();
     ENFORCEMENTS.set(root, seen);
-    const key = `${stack.account}/${stack.region}`;
+    // A stack without an explicit environment deploys to one account and Region: two there are one too many.
+    const key = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) ? `stack:${stack.node.path}` : `${stack.account}/${stack.region}`;
     const other = seen.get(key);
     if (other !== undefined) {
       throw constructError(this, `${other.node.path} already enforces a guardrail in account ${stack.account}, ${stack.region}; an account and Region has one `

@@ -84,18 +84,23 @@ export class GuardrailResourcePolicy extends Construct {
         throw constructError(this, `'${profile}' is not a guardrail profile ARN. Fix: use arn:aws:bedrock:REGION:ACCOUNT:guardrail-profile/ID, for example `
           + 'arn:aws:bedrock:us-east-1:111122223333:guardrail-profile/us.guardrail.v1:0.');
       }
-      if (!Token.isUnresolved(stack.region) && match[1] !== stack.region) {
-        throw constructError(this, `the guardrail profile ${profile} is in ${match[1]}, but this stack deploys to ${stack.region}: a resource policy is created in its `
-          + 'resource\'s Region. Fix: create one GuardrailResourcePolicy per Region of the profile, each in a stack of that Region.');
-      }
     }
     this.resourceArn = props.guardrail?.guardrailArn ?? props.guardrailRef?.guardrailRef.guardrailArn ?? profile!;
-    if (profile === undefined && !Token.isUnresolved(this.resourceArn)) {
-      const region = parseArn(this.resourceArn)?.region;
-      if (region !== undefined && !Token.isUnresolved(stack.region) && region !== stack.region) {
-        throw constructError(this, `the guardrail ${this.resourceArn} is in ${region}, but this stack deploys to ${stack.region}. `
-          + 'Fix: create the GuardrailResourcePolicy in a stack of the guardrail\'s Region.');
-      }
+    // Where the guardrail is: its literal ARN first, else the environment of its resource.
+    const parsed = Token.isUnresolved(this.resourceArn) ? undefined : parseArn(this.resourceArn);
+    const location = props.guardrail?._location;
+    if (location?.conflict !== undefined) throw constructError(this, `${location.conflict}. Fix: use the guardrail's own ARN.`);
+    const known = (v?: string) => (v === undefined || Token.isUnresolved(v) ? undefined : v);
+    const region = parsed?.region ?? location?.region ?? known(props.guardrailRef?.env.region);
+    const account = parsed?.account ?? location?.account ?? known(props.guardrailRef?.env.account);
+    if (region !== undefined && !Token.isUnresolved(stack.region) && region !== stack.region) {
+      throw constructError(this, `the ${profile === undefined ? 'guardrail' : 'guardrail profile'} ${this.resourceArn} is in ${region}, but this stack deploys to ${stack.region}: `
+        + 'a resource policy is created in its resource\'s Region. Fix: create the GuardrailResourcePolicy in a stack of that Region'
+        + `${profile === undefined ? '' : ' (one per Region of a cross-Region profile)'}.`);
+    }
+    if (account !== undefined && !Token.isUnresolved(stack.account) && account !== stack.account) {
+      throw constructError(this, `the ${profile === undefined ? 'guardrail' : 'guardrail profile'} ${this.resourceArn} is in account ${account}, but this stack deploys to ${stack.account}: `
+        + 'only the guardrail\'s owner can attach its resource policy. Fix: create the GuardrailResourcePolicy in a stack of the guardrail\'s account.');
     }
     this.actions = ['bedrock:ApplyGuardrail', ...(props.allowGetGuardrail ? ['bedrock:GetGuardrail'] : [])];
     this.resource = new CfnResourcePolicy(this, 'Resource', {

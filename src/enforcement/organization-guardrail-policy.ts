@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
-import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
+import { checkEnforceable } from './checks';
 import { ContentGuarding } from './content-guarding';
 import { GuardrailResourcePolicy } from './guardrail-resource-policy';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
@@ -114,7 +114,10 @@ export class OrganizationGuardrailPolicy extends Construct {
         throw pathError(scope, id, `'${target}' is not a root, organizational unit or account ID. Fix: use r-xxxx, ou-xxxx-xxxxxxxx or a 12-digit account ID.`);
       }
     }
-    for (const model of [...props.models ?? [], ...props.excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
+    for (const model of [...(props.models ?? []).filter(m => m !== 'ALL'), ...props.excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
+    if (props.organizationId !== undefined && !Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId)) {
+      throw pathError(scope, id, `'${props.organizationId}' is not an organization ID. Fix: use the ID from AWS Organizations, o- and 10 to 32 letters or digits (o-a1b2c3d4e5).`);
+    }
     if (props.models !== undefined && props.models.length === 0) {
       throw pathError(scope, id, 'models is empty, so the enforcement would apply to no model. Fix: leave models out to cover every model, or list model IDs.');
     }
@@ -123,7 +126,7 @@ export class OrganizationGuardrailPolicy extends Construct {
 
     const byRegion = new Map<string, EnforcedGuardrail>();
     for (const guardrail of props.guardrails) {
-      const { account, region, source } = guardrail._location;
+      const { account, region } = guardrail._location;
       if (Token.isUnresolved(guardrail.guardrailArn) && region === undefined) {
         throw constructError(this, `the Region of the guardrail ${guardrail.guardrailArn} is not known at synth, and the policy is keyed by Region. `
           + 'Fix: use EnforcedGuardrail.fromArn with the literal ARN, or a guardrail of a stack with an explicit env.');
@@ -135,10 +138,8 @@ export class OrganizationGuardrailPolicy extends Construct {
         throw constructError(this, `the guardrail ${guardrail.guardrailArn} is in account ${account}, but this stack deploys to ${stack.account}: an organization `
           + 'Bedrock policy enforces guardrails owned by the management account. Fix: deploy this construct in the management account, with its guardrails.');
       }
-      if (source instanceof CfnGuardrail && source.automatedReasoningPolicyConfig !== undefined) {
-        throw constructError(this, `the guardrail ${source.node.path} has an Automated Reasoning policy, which organization-level enforcement does not support. `
-          + 'Fix: enforce a guardrail without automatedReasoningPolicyConfig.');
-      }
+      // A wrong identifier makes every Bedrock call of the targeted accounts fail: nothing unknown is written.
+      checkEnforceable(this, guardrail, true, 'organization-level enforcement');
       const r = region!;
       const other = byRegion.get(r);
       if (other !== undefined) {
@@ -182,8 +183,13 @@ export class OrganizationGuardrailPolicy extends Construct {
       targetIds: props.targetIds,
     });
 
+    if (props.organizationId !== undefined && Token.isUnresolved(stack.region)) {
+      Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:guardrailPolicyRegionUnknown',
+        'This stack\'s Region is not known at synth, so no guardrail resource policy is created (a resource policy is created in its guardrail\'s Region). '
+        + 'Fix: give the stack an explicit env.region, or add a GuardrailResourcePolicy with allowOrganization() in a stack of each guardrail\'s Region.');
+    }
     for (const [r, guardrail] of byRegion) {
-      if (props.organizationId === undefined) continue;
+      if (props.organizationId === undefined || Token.isUnresolved(stack.region)) continue;
       if (!Token.isUnresolved(stack.region) && r !== stack.region) {
         Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:guardrailPolicyInOtherRegion',
           `The guardrail ${guardrail.guardrailArn} is in ${r}: its resource policy must be created there. Add a GuardrailResourcePolicy with allowOrganization() `

@@ -171,10 +171,19 @@ export class EnforcedGuardrail {
    *
    * @internal
    */
-  public get _location(): { account?: string; region?: string; source?: IConstruct } {
+  public get _location(): { account?: string; region?: string; source?: IConstruct; conflict?: string } {
+    // A literal ARN says where the guardrail is; a resource's environment is only a hint (an imported guardrail
+    // carries the importing stack's environment).
     const parsed = Token.isUnresolved(this.guardrailArn) ? undefined : parseArn(this.guardrailArn);
     const known = (v?: string) => (v === undefined || Token.isUnresolved(v) ? undefined : v);
-    return { account: known(this.account) ?? parsed?.account, region: known(this.region) ?? parsed?.region, source: this.source };
+    const envAccount = known(this.account);
+    const envRegion = known(this.region);
+    const differs = parsed !== undefined
+      && ((envAccount !== undefined && envAccount !== parsed.account) || (envRegion !== undefined && envRegion !== parsed.region));
+    const conflict = differs && parsed !== undefined
+      ? `the guardrail's ARN ${this.guardrailArn} names ${parsed.account}/${parsed.region}, but its resource is in ${envAccount ?? '?'}/${envRegion ?? '?'}`
+      : undefined;
+    return { account: parsed?.account ?? envAccount, region: parsed?.region ?? envRegion, source: this.source, conflict };
   }
 
   /** The values of `bedrock:GuardrailIdentifier` that this guardrail and version admit. */

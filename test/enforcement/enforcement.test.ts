@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -77,7 +77,7 @@ describe('AccountGuardrailEnforcement', () => {
       automatedReasoningPolicyConfig: { policies: [`arn:aws:bedrock:us-east-1:${ACCOUNT}:automated-reasoning-policy/abc`] },
     });
     expect(() => new AccountGuardrailEnforcement(stack, 'E', { guardrail: EnforcedGuardrail.fromGuardrail(guardrail, GuardrailVersion.numbered(1)) }))
-      .toThrow(/Automated Reasoning policy, which enforced guardrails do not support/);
+      .toThrow(/Automated Reasoning policy, which an enforced guardrail does not support/);
   });
 
   test('one per account and Region in the app: the error names both constructs', () => {
@@ -167,7 +167,7 @@ describe('GuardrailResourcePolicy', () => {
     const profile = `arn:aws:bedrock:us-east-1:${ACCOUNT}:guardrail-profile/us.guardrail.v1:0`;
     expect(() => new GuardrailResourcePolicy(newStack(), 'P', { guardrailProfileArn: profile, allowGetGuardrail: true })).toThrow(/supports only bedrock:ApplyGuardrail/);
     expect(() => new GuardrailResourcePolicy(newStack(), 'P', { guardrailProfileArn: profile.replace('us-east-1', 'us-west-2') }))
-      .toThrow(/is in us-west-2, but this stack deploys to us-east-1.*one GuardrailResourcePolicy per Region/);
+      .toThrow(/is in us-west-2, but this stack deploys to us-east-1.*one per Region of a cross-Region profile/);
     expect(() => new GuardrailResourcePolicy(newStack(), 'P', { guardrail: numbered(), guardrailProfileArn: profile })).toThrow(/exactly one/);
   });
 
@@ -316,5 +316,123 @@ describe('grantApply on the library\'s roles', () => {
         expect(await decide(docs, { action: 'bedrock:InvokeModel', resource: model, context: { 'bedrock:GuardrailIdentifier': `${approved}:1` } })).toBe('Allowed');
       }
     }
+  });
+});
+
+describe('review fixes: what the enforcement constructs no longer let through', () => {
+  const withAutomatedReasoning = (stack: Stack) => {
+    const guardrail = new CfnGuardrail(stack, 'G', {
+      name: 'g',
+      blockedInputMessaging: 'no',
+      blockedOutputsMessaging: 'no',
+      automatedReasoningPolicyConfig: { policies: [`arn:aws:bedrock:us-east-1:${ACCOUNT}:automated-reasoning-policy/abc`] },
+    });
+    return EnforcedGuardrail.fromGuardrailVersion(new CfnGuardrailVersion(stack, 'V', { guardrailIdentifier: guardrail.attrGuardrailId }));
+  };
+
+  test('an Automated Reasoning policy is found through the guardrail version too (account and organization)', () => {
+    let stack = newStack();
+    expect(() => new AccountGuardrailEnforcement(stack, 'E', { guardrail: withAutomatedReasoning(stack) })).toThrow(/S\/G has an Automated Reasoning policy/);
+    stack = newStack();
+    expect(() => new OrganizationGuardrailPolicy(stack, 'O', { guardrails: [withAutomatedReasoning(stack)], targetIds: ['r-ab12'] }))
+      .toThrow(/S\/G has an Automated Reasoning policy, which organization-level enforcement does not support/);
+  });
+
+  test('an imported guardrail whose ARN disagrees with its environment is refused', () => {
+    const stack = newStack();
+    // An imported reference carries the importing stack's environment.
+    const ref = {
+      node: stack.node,
+      env: { account: ACCOUNT, region: 'us-east-1' },
+      guardrailRef: { guardrailArn: `arn:aws:bedrock:eu-west-1:${MEMBER}:guardrail/abc123def456`, guardrailId: 'abc123def456' },
+    } as any;
+    const guardrail = EnforcedGuardrail.fromGuardrail(ref, GuardrailVersion.numbered(1));
+    // The literal ARN is believed over the environment: the organization policy refuses another account's guardrail,
+    // and the account enforcement names the disagreement.
+    expect(() => new OrganizationGuardrailPolicy(stack, 'O', { guardrails: [guardrail], targetIds: ['r-ab12'] })).toThrow(/in account 444455556666/);
+    expect(() => new AccountGuardrailEnforcement(stack, 'E', { guardrail }))
+      .toThrow(/names 444455556666\/eu-west-1, but its resource is in 111122223333\/us-east-1/);
+  });
+
+  test('a version or ARN not known at synth: an error in an organization policy, a warning for an account', () => {
+    let stack = newStack();
+    const fromParameter = () => EnforcedGuardrail.fromArn(ARN, GuardrailVersion.fromString(new CfnParameter(stack, 'Version').valueAsString));
+    expect(() => new OrganizationGuardrailPolicy(stack, 'O', { guardrails: [fromParameter()], targetIds: ['r-ab12'] })).toThrow(/not known at synth/);
+    stack = newStack();
+    new AccountGuardrailEnforcement(stack, 'E', { guardrail: fromParameter() });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('version .* is not known at synth'))).toHaveLength(1);
+  });
+
+  test('environment-agnostic stacks: two enforcements in one are refused, and the unknown environment is said', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    new AccountGuardrailEnforcement(stack, 'First', { guardrail: numbered() });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('account and Region is not known at synth'))).toHaveLength(1);
+    expect(() => new AccountGuardrailEnforcement(stack, 'Second', { guardrail: numbered() })).toThrow(/Agnostic\/First already enforces/);
+  });
+
+  test('a resource policy in another account, or a guardrail resource of another Region, is refused', () => {
+    expect(() => new GuardrailResourcePolicy(newStack(), 'P', { guardrail: numbered(`arn:aws:bedrock:us-east-1:${MEMBER}:guardrail/abc123def456`) }))
+      .toThrow(/in account 444455556666, but this stack deploys to 111122223333/);
+    const app = new App();
+    const eu = new Stack(app, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const guardrail = new CfnGuardrail(eu, 'G', { name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no' });
+    expect(() => new GuardrailResourcePolicy(new Stack(app, 'Us', { env: { account: ACCOUNT, region: 'us-east-1' } }), 'P', { guardrailRef: guardrail }))
+      .toThrow(/is in eu-west-1, but this stack deploys to us-east-1/);
+  });
+
+  test('an organization policy in a stack without a Region creates no resource policy, and says so; "ALL" is a model value; the organization ID is checked', () => {
+    const stack = new Stack(new App(), 'NoRegion', { env: { account: ACCOUNT } });
+    new OrganizationGuardrailPolicy(stack, 'O', { guardrails: [numbered()], targetIds: ['r-ab12'], organizationId: ORG, models: ['ALL'] });
+    Template.fromStack(stack).resourceCountIs('AWS::Bedrock::ResourcePolicy', 0);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Region is not known at synth, so no guardrail resource policy'))).toHaveLength(1);
+    expect(() => new OrganizationGuardrailPolicy(newStack(), 'O', { guardrails: [numbered()], targetIds: ['r-ab12'], organizationId: 'org-1' }))
+      .toThrow(/'org-1' is not an organization ID/);
+  });
+});
+
+describe('review fixes: the Bedrock policy rules', () => {
+  const orgPolicy = (content: any) => ({ Type: 'AWS::Organizations::Policy', Properties: { Name: 'p', Type: 'BEDROCK_POLICY', TargetIds: ['r-ab12'], Content: content } });
+  const config = (identifier: any) => ({ bedrock: { guardrail_inference: { 'us-east-1': { config_1: { identifier: { '@@assign': identifier } } } } } });
+  const lines = (resources: any) => findingLines(templateFiles({ 'org.json': JSON.stringify({ Resources: resources }) }));
+
+  test('inheritance operators are not configurations; DRAFT behind Fn::Sub is malformed', () => {
+    const content = config(`${ARN}:1`);
+    (content.bedrock.guardrail_inference as any)['@@operators_allowed_for_child_policies'] = ['@@none'];
+    (content.bedrock.guardrail_inference['us-east-1'] as any)['@@operators_allowed_for_child_policies'] = ['@@none'];
+    expect(lines({ P: orgPolicy(content) })).toEqual(['warning BedrockGuardrail-BedrockPolicyWithoutResourcePolicy[us-east-1.config_1] org.json/P']);
+    expect(lines({ P: orgPolicy(config({ 'Fn::Sub': '${G}:DRAFT' })) })).toEqual(['error BedrockGuardrail-MalformedBedrockPolicy[us-east-1.config_1] org.json/P']);
+  });
+
+  test('the README pairing (policy on the guardrail, enforcement through its version) is matched; another stack\'s guardrail of the same ID is not', () => {
+    // The library's own pairing, synthesized: no finding.
+    const stacks = cdkApp((stack: Stack) => {
+      const guardrail = new CfnGuardrail(stack, 'G', { name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no' });
+      const version = new CfnGuardrailVersion(stack, 'V', { guardrailIdentifier: guardrail.attrGuardrailId });
+      new GuardrailResourcePolicy(stack, 'RP', { guardrailRef: guardrail }).allowOrganization(ORG);
+      new OrganizationGuardrailPolicy(stack, 'O', { guardrails: [EnforcedGuardrail.fromGuardrailVersion(version)], targetIds: ['r-ab12'] });
+    });
+    expect(findingLines(stacks).filter((l: string) => l.includes('BedrockPolicyWithoutResourcePolicy'))).toEqual([]);
+    // A resource policy on a guardrail of the same logical ID in another stack does not count.
+    const two = cdkApp((stack: Stack, app: App) => {
+      const other = new Stack(app, 'B', { env: { account: ACCOUNT, region: 'us-east-1' } });
+      const a = new CfnGuardrail(stack, 'G', { name: 'a', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no' });
+      const b = new CfnGuardrail(other, 'G', { name: 'b', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no' });
+      new GuardrailResourcePolicy(stack, 'RP', { guardrailRef: a }).allowOrganization(ORG);
+      const version = new CfnGuardrailVersion(other, 'V', { guardrailIdentifier: b.attrGuardrailId });
+      new OrganizationGuardrailPolicy(other, 'O', { guardrails: [EnforcedGuardrail.fromGuardrailVersion(version)], targetIds: ['r-ab12'] });
+    });
+    expect(findingLines(two).filter((l: string) => l.includes('BedrockPolicyWithoutResourcePolicy'))).toEqual(['warning BedrockGuardrail-BedrockPolicyWithoutResourcePolicy[us-east-1.config_1] B/O/Resource']);
+  });
+
+  test('a resource policy that excludes the organization (StringNotEquals) does not count', () => {
+    const rp = (operator: string) => ({
+      Type: 'AWS::Bedrock::ResourcePolicy',
+      Properties: {
+        ResourceArn: ARN,
+        PolicyDocument: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 'bedrock:ApplyGuardrail', Resource: ARN, Condition: { [operator]: { 'aws:PrincipalOrgID': ORG } } }] },
+      },
+    });
+    expect(lines({ P: orgPolicy(config(`${ARN}:1`)), RP: rp('StringEquals') })).toEqual([]);
+    expect(lines({ P: orgPolicy(config(`${ARN}:1`)), RP: rp('StringNotEquals') })).toEqual(['warning BedrockGuardrail-BedrockPolicyWithoutResourcePolicy[us-east-1.config_1] org.json/P']);
   });
 });

@@ -1,0 +1,61 @@
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
+import { IConstruct } from 'constructs';
+import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
+import { constructError } from '../util/validation';
+
+// Checks shared by the constructs that make Amazon Bedrock enforce a guardrail (account and organization).
+
+/** The `CfnGuardrail` behind an enforced guardrail: its source, or the guardrail a `CfnGuardrailVersion` publishes. */
+export function guardrailResourceOf(guardrail: EnforcedGuardrail): CfnGuardrail | undefined {
+  const source = guardrail._location.source;
+  if (source instanceof CfnGuardrail) return source;
+  if (!(source instanceof CfnGuardrailVersion)) return undefined;
+  const id = source.guardrailIdentifier;
+  return Stack.of(source).node.findAll().find((c): c is CfnGuardrail => c instanceof CfnGuardrail
+    && (c.attrGuardrailId === id || c.attrGuardrailArn === id || c.ref === id));
+}
+
+/**
+ * Checks what an enforcement needs of a guardrail wherever it is used: its ARN and environment agree, it has
+ * no Automated Reasoning policy (unsupported in enforced guardrails), and its ARN and version are known at
+ * synth (an error where a wrong value breaks every call, a warning otherwise).
+ */
+export function checkEnforceable(scope: IConstruct, guardrail: EnforcedGuardrail, unknownIsError: boolean, what: string) {
+  const { conflict, source } = guardrail._location;
+  if (conflict !== undefined) {
+    throw constructError(scope, `${conflict}. Fix: use the guardrail's own ARN, or a guardrail resource of the stack it is in.`);
+  }
+  const resource = guardrailResourceOf(guardrail);
+  if (resource?.automatedReasoningPolicyConfig !== undefined) {
+    throw constructError(scope, `the guardrail ${resource.node.path} has an Automated Reasoning policy, which ${what} does not support (requests fail at run time). `
+      + 'Fix: enforce a guardrail without automatedReasoningPolicyConfig.');
+  }
+  // A guardrail version resource gives a numbered version and its ARN; anything else not known at synth may
+  // be DRAFT, a name or another guardrail.
+  const fromResource = source instanceof CfnGuardrailVersion || source instanceof CfnGuardrail;
+  const unknown = [
+    ...(Token.isUnresolved(guardrail.version.version) && !(source instanceof CfnGuardrailVersion) ? [`version ${guardrail.version.version}`] : []),
+    ...(Token.isUnresolved(guardrail.guardrailArn) && !fromResource ? [`ARN ${guardrail.guardrailArn}`] : []),
+  ];
+  if (unknown.length === 0) return;
+  const message = `the guardrail's ${unknown.join(' and ')} is not known at synth, so it cannot be checked, and a wrong value (DRAFT, a name, another guardrail) `
+    + 'breaks every inference call it covers. Fix: use a literal ARN and GuardrailVersion.numbered(n), or EnforcedGuardrail.fromGuardrailVersion(version).';
+  if (unknownIsError) throw constructError(scope, message);
+  Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:enforcedGuardrailNotKnown', message.replace(/^the/, 'The'));
+}
+
+/** Warns when the stack's account or Region is not known, so that a guardrail's cannot be compared with it. */
+export function warnUnknownEnvironment(scope: IConstruct, guardrail: EnforcedGuardrail) {
+  const stack = Stack.of(scope);
+  const { account, region } = guardrail._location;
+  const unknown = [
+    ...(Token.isUnresolved(stack.account) ? ['account'] : []),
+    ...(Token.isUnresolved(stack.region) ? ['Region'] : []),
+  ];
+  if (unknown.length === 0) return;
+  Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:enforcementEnvironmentUnknown',
+    `This stack's ${unknown.join(' and ')} is not known at synth, so it cannot be checked that the guardrail ${guardrail.guardrailArn}`
+    + `${account !== undefined || region !== undefined ? ` (${account ?? '?'}/${region ?? '?'})` : ''} is in it, or that one enforcement is configured per account and Region. `
+    + 'Fix: give the stack an explicit env (account and region).');
+}
