@@ -1,4 +1,4 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import { Construct } from 'constructs';
 import { EnforcedGuardrail, OrganizationGuardrailPolicy } from '../src';
@@ -29,12 +29,14 @@ export class OrganizationStack extends Stack {
       reason: 'Organization guardrail applied by every member account: an AWS owned key, so that no member needs a grant on a management-account key.',
     } as any);
     const version = new bedrock.CfnGuardrailVersion(this, 'OrganizationGuardrailVersion', { guardrailIdentifier: guardrail.attrGuardrailId });
-    new OrganizationGuardrailPolicy(this, 'GuardrailPolicy', {
+    const policy = new OrganizationGuardrailPolicy(this, 'GuardrailPolicy', {
       guardrails: [EnforcedGuardrail.fromGuardrailVersion(version)],
       // The organization and the unit whose accounts get the enforcement (placeholders: use yours).
       organizationId: 'o-a1b2c3d4e5',
       targetIds: ['ou-ab12-11111111'],
       excludedModels: ['amazon.titan-embed-text-v2:0'],
     });
+    Annotations.of(policy).acknowledgeWarning('cdk-bedrock-guardrail-iam:bedrockPolicyTypeMustBeEnabled',
+      'The organization of this example enables BEDROCK_POLICY once, outside this app (aws organizations enable-policy-type).');
   }
 }

@@ -1,11 +1,10 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { CfnEnforcedGuardrailConfiguration } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { checkEnforceable, warnUnknownEnvironment } from './checks';
+import { checkEnforceable, checkEnforcedModels, warnSelectiveGuarding, warnUnknownEnvironment } from './checks';
 import { ContentGuarding } from './content-guarding';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
-import { checkModelId } from '../model/model-id';
 import { constructError, pathError } from '../util/validation';
 
 // AWS pages: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-enforcements.html (account-level
@@ -78,10 +77,7 @@ export class AccountGuardrailEnforcement extends Construct {
       throw pathError(scope, id, `the enforced guardrail must be at a numbered version, not ${guardrail.version}: the configuration takes one version `
         + '(DRAFT changes under it; ANY and ANY_NUMBERED are not versions). Fix: use GuardrailVersion.numbered(n), or EnforcedGuardrail.fromGuardrailVersion(version).');
     }
-    for (const model of [...(props.models ?? []).filter(m => m !== 'ALL'), ...props.excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
-    if (props.models !== undefined && props.models.length === 0) {
-      throw pathError(scope, id, 'models is empty, so the enforcement would apply to no model. Fix: leave models out to cover every model, or list model IDs.');
-    }
+    checkEnforcedModels(scope, id, props.models, props.excludedModels);
     super(scope, id);
     this.guardrail = guardrail;
     const stack = Stack.of(this);
@@ -103,13 +99,7 @@ export class AccountGuardrailEnforcement extends Construct {
 
     const system = props.systemPromptGuarding ?? ContentGuarding.COMPREHENSIVE;
     const messages = props.messageGuarding ?? ContentGuarding.COMPREHENSIVE;
-    for (const [what, mode] of [['system prompts', system], ['user messages', messages]] as const) {
-      if (mode === ContentGuarding.SELECTIVE) {
-        Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:selectiveContentGuarding',
-          `ContentGuarding.SELECTIVE for ${what}: the guardrail evaluates only the content the caller marks with guardrail input tags, so any caller can `
-          + `leave its ${what} unchecked by not tagging them. Use ContentGuarding.COMPREHENSIVE unless every caller is trusted to tag.`);
-      }
-    }
+    warnSelectiveGuarding(this, system, messages, 'in this account and Region');
 
     this.resource = new CfnEnforcedGuardrailConfiguration(this, 'Resource', {
       guardrailIdentifier: guardrail.guardrailArn,

@@ -1,8 +1,10 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { CfnGuardrail, CfnGuardrailVersion } from 'aws-cdk-lib/aws-bedrock';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { ContentGuarding } from './content-guarding';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
-import { constructError } from '../util/validation';
+import { checkModelId } from '../model/model-id';
+import { constructError, pathError } from '../util/validation';
 
 // Checks shared by the constructs that make Amazon Bedrock enforce a guardrail (account and organization).
 
@@ -58,4 +60,22 @@ export function warnUnknownEnvironment(scope: IConstruct, guardrail: EnforcedGua
     `This stack's ${unknown.join(' and ')} is not known at synth, so it cannot be checked that the guardrail ${guardrail.guardrailArn}`
     + `${account !== undefined || region !== undefined ? ` (${account ?? '?'}/${region ?? '?'})` : ''} is in it, or that one enforcement is configured per account and Region. `
     + 'Fix: give the stack an explicit env (account and region).');
+}
+
+/** Checks the included and excluded model IDs of an enforcement (`ALL` is the documented value for every model). */
+export function checkEnforcedModels(scope: Construct, id: string, models?: string[], excludedModels?: string[]) {
+  for (const model of [...(models ?? []).filter(m => m !== 'ALL'), ...excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
+  if (models !== undefined && models.length === 0) {
+    throw pathError(scope, id, 'models is empty, so the enforcement would apply to no model. Fix: leave models out to cover every model, or list model IDs.');
+  }
+}
+
+/** Warns for each part (system prompts, user messages) guarded only where callers tag it. */
+export function warnSelectiveGuarding(scope: IConstruct, system: ContentGuarding, messages: ContentGuarding, callers: string) {
+  for (const [what, mode] of [['system prompts', system], ['user messages', messages]] as const) {
+    if (mode !== ContentGuarding.SELECTIVE) continue;
+    Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:selectiveContentGuarding',
+      `ContentGuarding.SELECTIVE for ${what}: the guardrail evaluates only the content callers mark with guardrail input tags, so any caller ${callers} can `
+      + `leave its ${what} unchecked by not tagging them. Use ContentGuarding.COMPREHENSIVE unless every caller is trusted to tag.`);
+  }
 }

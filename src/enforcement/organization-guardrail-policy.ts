@@ -1,11 +1,10 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { checkEnforceable } from './checks';
+import { checkEnforceable, checkEnforcedModels, warnSelectiveGuarding } from './checks';
 import { ContentGuarding } from './content-guarding';
 import { GuardrailResourcePolicy } from './guardrail-resource-policy';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
-import { checkModelId } from '../model/model-id';
 import { constructError, pathError } from '../util/validation';
 
 // AWS pages: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_bedrock_syntax.html (syntax),
@@ -114,12 +113,9 @@ export class OrganizationGuardrailPolicy extends Construct {
         throw pathError(scope, id, `'${target}' is not a root, organizational unit or account ID. Fix: use r-xxxx, ou-xxxx-xxxxxxxx or a 12-digit account ID.`);
       }
     }
-    for (const model of [...(props.models ?? []).filter(m => m !== 'ALL'), ...props.excludedModels ?? []]) checkModelId(`${scope.node.path}/${id}`, model);
+    checkEnforcedModels(scope, id, props.models, props.excludedModels);
     if (props.organizationId !== undefined && !Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId)) {
       throw pathError(scope, id, `'${props.organizationId}' is not an organization ID. Fix: use the ID from AWS Organizations, o- and 10 to 32 letters or digits (o-a1b2c3d4e5).`);
-    }
-    if (props.models !== undefined && props.models.length === 0) {
-      throw pathError(scope, id, 'models is empty, so the enforcement would apply to no model. Fix: leave models out to cover every model, or list model IDs.');
     }
     super(scope, id);
     const stack = Stack.of(this);
@@ -150,13 +146,7 @@ export class OrganizationGuardrailPolicy extends Construct {
 
     const system = props.systemPromptGuarding ?? ContentGuarding.COMPREHENSIVE;
     const messages = props.messageGuarding ?? ContentGuarding.COMPREHENSIVE;
-    for (const [what, mode] of [['system prompts', system], ['user messages', messages]] as const) {
-      if (mode === ContentGuarding.SELECTIVE) {
-        Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:selectiveContentGuarding',
-          `ContentGuarding.SELECTIVE for ${what}: the guardrails evaluate only the content callers mark with guardrail input tags, so any caller in the `
-          + `targeted accounts can leave its ${what} unchecked. Use ContentGuarding.COMPREHENSIVE unless every caller is trusted to tag.`);
-      }
-    }
+    warnSelectiveGuarding(this, system, messages, 'in the targeted accounts');
     const assign = (value: any) => ({ '@@assign': value });
     const config = (g: EnforcedGuardrail) => ({
       identifier: assign(`${g.guardrailArn}:${g.version.version}`),
@@ -206,7 +196,8 @@ export class OrganizationGuardrailPolicy extends Construct {
         'No organizationId: no guardrail resource policy is created. Member accounts must be allowed bedrock:ApplyGuardrail on each guardrail by its resource policy '
         + '(GuardrailResourcePolicy.allowOrganization), or their inference fails with AccessDenied.');
     }
-    Annotations.of(this).addInfo('The BEDROCK_POLICY type must be enabled in the organization (EnablePolicyType) before this policy can be created; '
+    Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:bedrockPolicyTypeMustBeEnabled',
+      'The BEDROCK_POLICY type must be enabled in the organization (EnablePolicyType) before this policy can be created; '
       + 'after deployment, check an account\'s effective policy with DescribeEffectivePolicy (policy type BEDROCK_POLICY).');
   }
 }

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { cdkApp, decideFor, ENV, findingLines, templateFiles } from './harness';
 import {
+  AccountGuardrailEnforcement,
   AgentExecutionRole,
   EncryptedGuardrailKey,
   EnforcedGuardrail,
@@ -12,9 +13,11 @@ import {
   GuardrailAdministratorRole,
   GuardrailEnforcedInvokerRole,
   GuardrailEnforcementPolicy,
+  GuardrailResourcePolicy,
   GuardrailVersion,
   InferencePath,
   InvokableModel,
+  OrganizationGuardrailPolicy,
 } from '../../src';
 import { TemplateStack } from '../../src/check/input';
 import { sampleResource } from '../sim/samples';
@@ -650,6 +653,17 @@ const CORRECT: Case[] = [
   {
     name: 'GuardrailAdministratorRole (guardrail management only)',
     stacks: () => cdkApp(s => new GuardrailAdministratorRole(s, 'Admins', { assumedBy: new iam.AccountRootPrincipal(), requiredTags: { team: ['search'] } })),
+    findings: [],
+  },
+  {
+    name: 'account and organization enforcement: AccountGuardrailEnforcement with grantApply, GuardrailResourcePolicy, OrganizationGuardrailPolicy',
+    stacks: () => cdkApp(s => {
+      const enforced = EnforcedGuardrail.fromArn(`arn:aws:bedrock:${ENV.region}:${ENV.account}:guardrail/org0guardrail1`, GuardrailVersion.numbered(2));
+      const account = new AccountGuardrailEnforcement(s, 'Account', { guardrail: enforced });
+      account.grantApply(new iam.Role(s, 'Caller', { assumedBy: new iam.AccountRootPrincipal() }));
+      new GuardrailResourcePolicy(s, 'SameAccount', { guardrail: enforced }).allowSameAccount();
+      new OrganizationGuardrailPolicy(s, 'Organization', { guardrails: [enforced], targetIds: ['r-ab12'], organizationId: 'o-a1b2c3d4e5' });
+    }),
     findings: [],
   },
   {

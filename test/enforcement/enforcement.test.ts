@@ -154,6 +154,8 @@ describe('GuardrailResourcePolicy', () => {
     ['no statement', (p: GuardrailResourcePolicy) => p, /allows no one/],
     ['a malformed organization ID', (p: GuardrailResourcePolicy) => p.allowOrganization('org-123'), /'org-123' is not an organization ID/],
     ['an OU path of another organization', (p: GuardrailResourcePolicy) => p.allowOrganizationalUnits(ORG, ['o-zzzzzzzzzz/r-ab12/ou-ab12-11111111/']), /not an organizational unit path of o-a1b2c3d4e5/],
+    ['an organization-wide wildcard as an OU path (not a supported pattern)', (p: GuardrailResourcePolicy) => p.allowOrganizationalUnits(ORG, [`${ORG}/*`]),
+      /not an organizational unit path/],
     ['an empty OU list', (p: GuardrailResourcePolicy) => p.allowOrganizationalUnits(ORG, []), /ouPaths is empty/],
   ])('refuses %s', (_name, build, message) => {
     const stack = newStack();
@@ -253,7 +255,7 @@ describe('OrganizationGuardrailPolicy', () => {
     const stack = newStack();
     new OrganizationGuardrailPolicy(stack, 'P', { guardrails: [numbered()], targetIds: ['r-ab12'] });
     const annotations = Annotations.fromStack(stack);
-    expect(annotations.findInfo('*', Match.stringLikeRegexp('BEDROCK_POLICY type must be enabled.*DescribeEffectivePolicy'))).toHaveLength(1);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('BEDROCK_POLICY type must be enabled.*DescribeEffectivePolicy'))).toHaveLength(1);
     expect(annotations.findWarning('*', Match.stringLikeRegexp('No organizationId'))).toHaveLength(1);
   });
 });
