@@ -81,8 +81,9 @@ export class AccountGuardrailEnforcement extends Construct {
     super(scope, id);
     this.guardrail = guardrail;
     const stack = Stack.of(this);
+    // First what any enforcement needs of the guardrail (its ARN agrees with its resource, no Automated Reasoning).
+    checkEnforceable(this, guardrail, false, 'an enforced guardrail');
     const location = guardrail._location;
-    if (location.conflict !== undefined) throw constructError(this, `${location.conflict}. Fix: use the guardrail's own ARN, or a guardrail resource of the stack it is in.`);
     const known = (v: string) => !Token.isUnresolved(v);
     if (location.account !== undefined && known(stack.account) && location.account !== stack.account) {
       throw constructError(this, `the guardrail ${guardrail.guardrailArn} is in account ${location.account}, but this stack deploys to ${stack.account}: `
@@ -93,7 +94,6 @@ export class AccountGuardrailEnforcement extends Construct {
       throw constructError(this, `the guardrail ${guardrail.guardrailArn} is in ${location.region}, but this stack deploys to ${stack.region}: `
         + 'the enforcement is per Region and applies a guardrail of its Region. Fix: deploy this construct in a stack of the guardrail\'s Region, with a guardrail there.');
     }
-    checkEnforceable(this, guardrail, false, 'an enforced guardrail');
     warnUnknownEnvironment(this, guardrail);
     this.checkOnePerAccountAndRegion(stack);
 

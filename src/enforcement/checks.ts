@@ -79,3 +79,12 @@ export function warnSelectiveGuarding(scope: IConstruct, system: ContentGuarding
       + `leave its ${what} unchecked by not tagging them. Use ContentGuarding.COMPREHENSIVE unless every caller is trusted to tag.`);
   }
 }
+
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+
+/** Throws unless `organizationId` is an AWS Organizations ID (`o-` and 10 to 32 letters or digits) or a token. */
+export function checkOrganizationId(where: string, organizationId: string) {
+  if (!Token.isUnresolved(organizationId) && !ORGANIZATION_ID.test(organizationId)) {
+    throw new Error(`${where}: '${organizationId}' is not an organization ID. Fix: use the ID from AWS Organizations, o- and 10 to 32 letters or digits (o-a1b2c3d4e5).`);
+  }
+}

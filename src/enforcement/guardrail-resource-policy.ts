@@ -2,6 +2,7 @@ import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { CfnResourcePolicy } from 'aws-cdk-lib/aws-bedrock';
 import { aws_bedrock as bedrockRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
+import { checkOrganizationId } from './checks';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { constructError, parseArn, pathError } from '../util/validation';
 
@@ -44,7 +45,6 @@ export interface GuardrailResourcePolicyProps {
   readonly allowGetGuardrail?: boolean;
 }
 
-const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const OU_PATH = /^o-[a-z0-9]{10,32}\/r-[0-9a-z]{4,32}\/(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}\/)+\*?$/;
 const PROFILE_ARN = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+):(\d{12}):guardrail-profile\/[a-z0-9.:-]+$/;
 
@@ -123,7 +123,7 @@ export class GuardrailResourcePolicy extends Construct {
 
   /** Allows every principal of the organization (`aws:PrincipalOrgID`): the pattern for organization-level enforcement. */
   public allowOrganization(organizationId: string): GuardrailResourcePolicy {
-    this.checkOrganizationId(organizationId);
+    checkOrganizationId(this.node.path, organizationId);
     this.add('AllowOrganization', '*', { StringEquals: { 'aws:PrincipalOrgID': organizationId } });
     return this;
   }
@@ -133,7 +133,7 @@ export class GuardrailResourcePolicy extends Construct {
    * `o-ORG/r-ROOT/ou-PARENT/.../ou-UNIT/` (optionally ending in `*` for the units below).
    */
   public allowOrganizationalUnits(organizationId: string, ouPaths: string[]): GuardrailResourcePolicy {
-    this.checkOrganizationId(organizationId);
+    checkOrganizationId(this.node.path, organizationId);
     if (ouPaths.length === 0) throw constructError(this, 'allowOrganizationalUnits: ouPaths is empty. Fix: list at least one path, or use allowOrganization().');
     for (const p of ouPaths) {
       if (Token.isUnresolved(p)) continue;
@@ -159,11 +159,5 @@ export class GuardrailResourcePolicy extends Construct {
       Resource: this.resourceArn,
       ...(condition === undefined ? {} : { Condition: condition }),
     });
-  }
-
-  private checkOrganizationId(organizationId: string) {
-    if (!Token.isUnresolved(organizationId) && !ORGANIZATION_ID.test(organizationId)) {
-      throw constructError(this, `'${organizationId}' is not an organization ID. Fix: use the ID from AWS Organizations, o- and 10 to 32 letters or digits (o-a1b2c3d4e5).`);
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { checkEnforceable, checkEnforcedModels, warnSelectiveGuarding } from './checks';
+import { checkEnforceable, checkEnforcedModels, checkOrganizationId, warnSelectiveGuarding } from './checks';
 import { ContentGuarding } from './content-guarding';
 import { GuardrailResourcePolicy } from './guardrail-resource-policy';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
@@ -114,9 +114,7 @@ export class OrganizationGuardrailPolicy extends Construct {
       }
     }
     checkEnforcedModels(scope, id, props.models, props.excludedModels);
-    if (props.organizationId !== undefined && !Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId)) {
-      throw pathError(scope, id, `'${props.organizationId}' is not an organization ID. Fix: use the ID from AWS Organizations, o- and 10 to 32 letters or digits (o-a1b2c3d4e5).`);
-    }
+    if (props.organizationId !== undefined) checkOrganizationId(`${scope.node.path}/${id}`, props.organizationId);
     super(scope, id);
     const stack = Stack.of(this);
 
