@@ -88,3 +88,15 @@ export function checkOrganizationId(where: string, organizationId: string) {
     throw new Error(`${where}: '${organizationId}' is not an organization ID. Fix: use the ID from AWS Organizations, o- and 10 to 32 letters or digits (o-a1b2c3d4e5).`);
   }
 }
+
+const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
+
+/** Throws unless every target of an AWS Organizations policy is a root, an organizational unit or an account ID (or a token). */
+export function checkTargetIds(scope: Construct, id: string, targetIds: string[]) {
+  if (targetIds.length === 0) throw pathError(scope, id, 'targetIds is empty, so the policy applies nowhere. Fix: give the root, organizational units or accounts.');
+  for (const target of targetIds) {
+    if (!Token.isUnresolved(target) && !TARGET_ID.test(target)) {
+      throw pathError(scope, id, `'${target}' is not a root, organizational unit or account ID. Fix: use r-xxxx, ou-xxxx-xxxxxxxx or a 12-digit account ID.`);
+    }
+  }
+}

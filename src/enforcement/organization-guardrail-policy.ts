@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { checkEnforceable, checkEnforcedModels, checkOrganizationId, warnSelectiveGuarding } from './checks';
+import { checkEnforceable, checkEnforcedModels, checkOrganizationId, checkTargetIds, warnSelectiveGuarding } from './checks';
 import { ContentGuarding } from './content-guarding';
 import { GuardrailResourcePolicy } from './guardrail-resource-policy';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
@@ -78,7 +78,6 @@ export interface OrganizationGuardrailPolicyProps {
   readonly description?: string;
 }
 
-const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
 /**
  * The AWS Organizations quotas page lists no size for Bedrock policies (unknown); every other management
  * policy type (declarative, backup, tag, chat applications) allows 10,000 characters, used here.
@@ -107,12 +106,7 @@ export class OrganizationGuardrailPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: OrganizationGuardrailPolicyProps) {
     if (props.guardrails.length === 0) throw pathError(scope, id, 'guardrails is empty. Fix: give one guardrail per Region to enforce.');
-    if (props.targetIds.length === 0) throw pathError(scope, id, 'targetIds is empty, so the policy applies nowhere. Fix: give the root, organizational units or accounts.');
-    for (const target of props.targetIds) {
-      if (!Token.isUnresolved(target) && !TARGET_ID.test(target)) {
-        throw pathError(scope, id, `'${target}' is not a root, organizational unit or account ID. Fix: use r-xxxx, ou-xxxx-xxxxxxxx or a 12-digit account ID.`);
-      }
-    }
+    checkTargetIds(scope, id, props.targetIds);
     checkEnforcedModels(scope, id, props.models, props.excludedModels);
     if (props.organizationId !== undefined) checkOrganizationId(`${scope.node.path}/${id}`, props.organizationId);
     super(scope, id);

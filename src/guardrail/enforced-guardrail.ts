@@ -192,21 +192,26 @@ export class EnforcedGuardrail {
   }
 
   /**
-   * Checks that the guardrail is usable from `scope`'s account and computes its ARNs there.
+   * Checks that the guardrail is usable from `scope`'s account and computes its ARNs there; with `anywhere`,
+   * for principals of any account and Region (a service control policy), without those checks.
    *
    * @internal
    */
-  public _bind(scope: IConstruct): BoundGuardrail {
-    this.checkSameAccount(scope);
+  public _bind(scope: IConstruct, options: { anywhere?: boolean } = {}): BoundGuardrail {
     const stack = Stack.of(scope);
-    const sourceRegion = this.region ?? parseArn(this.guardrailArn)?.region ?? stack.region;
-    this.checkSameRegion(scope, sourceRegion);
+    const { account, region } = this._location;
+    // Anywhere (a service control policy): the guardrail is checked where the requests are, in member accounts
+    // and Regions the policy does not know, so its profiles are named in the guardrail's own account.
+    if (options.anywhere !== true) this.checkSameAccount(scope);
+    const sourceRegion = this.region ?? parseArn(this.guardrailArn)?.region ?? (options.anywhere === true ? region ?? '*' : stack.region);
+    if (options.anywhere !== true) this.checkSameRegion(scope, sourceRegion);
     this.checkTokenArn(scope);
     this.warnAboutMutableVersion(scope);
+    const profileAccount = options.anywhere === true ? account ?? '*' : undefined;
     return {
       guardrailArn: this.guardrailArn,
       conditionValues: this.version._conditionValues(this.guardrailArn),
-      applyGuardrailArns: [this.guardrailArn, ...(this.guardrailProfile?._arns(scope, sourceRegion) ?? [])],
+      applyGuardrailArns: [this.guardrailArn, ...(this.guardrailProfile?._arns(scope, sourceRegion, profileAccount) ?? [])],
       keyArn: this.encryptionKeyArn,
       hasProfile: this.guardrailProfile !== undefined,
     };

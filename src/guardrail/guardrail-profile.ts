@@ -53,13 +53,13 @@ export class GuardrailProfile {
 
   /**
    * The guardrail-profile ARNs to allow `bedrock:ApplyGuardrail` on: the source Region and every
-   * destination Region, in the account of `scope`'s stack.
+   * destination Region, in the account of `scope`'s stack (or in `account`).
    *
    * @internal
    */
-  public _arns(scope: IConstruct, sourceRegion: string): string[] {
+  public _arns(scope: IConstruct, sourceRegion: string, account?: string): string[] {
     const stack = Stack.of(scope);
-    const arn = (region: string) => `arn:${stack.partition}:bedrock:${region}:${stack.account}:guardrail-profile/${this.profileId}`;
+    const arn = (region: string) => `arn:${stack.partition}:bedrock:${region}:${account ?? stack.account}:guardrail-profile/${this.profileId}`;
     if (this.destinationRegions === undefined) {
       return [arn('*')];
     }

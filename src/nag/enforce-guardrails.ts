@@ -8,8 +8,7 @@ import { deniedPaths } from '../model/inference-paths';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
 import { enforcementMark, markEnforced, recordAllowedPaths } from '../private/markers';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
-import { guardrailConditions, inferenceDenyStatement } from '../statements/inference';
-import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
+import { enforcementDenyStatements } from '../statements/enforcement-denies';
 import { lazy } from '../util/policy-json';
 import { factoryError } from '../util/validation';
 
@@ -88,11 +87,13 @@ export class EnforceGuardrails implements IAspect {
     }
     const bound = this.props.guardrails.map(g => g._bind(owner));
     // A principal with a guardrail Deny of its own: its own approved guardrails are protected too.
-    const protectedGuardrails = [...bound.flatMap(g => g.applyGuardrailArns), ...approvedGuardrailArnsOf(node, policies)];
     const statements = [
-      ...(guardrailDeny ? [inferenceDenyStatement(guardrailConditions(bound))] : []),
-      ...inferencePathDenyStatements(paths),
-      ...(this.props.protectApprovedGuardrails === false ? [] : guardrailProtectionStatements(protectedGuardrails)),
+      ...enforcementDenyStatements(bound, {
+        inference: guardrailDeny,
+        paths,
+        protect: this.props.protectApprovedGuardrails !== false,
+        alsoProtect: approvedGuardrailArnsOf(node, policies),
+      }),
       // What using the approved guardrails needs, only for a principal that runs inference.
       ...(guardrailDeny ? [applyGuardrailStatement(bound), guardrailKeyDecryptStatement(bound)] : []),
     ];

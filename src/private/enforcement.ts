@@ -7,16 +7,10 @@ import { markEnforcementDocument } from './markers';
 import { PolicyPart } from './policy-split';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePath } from '../model/inference-path';
-import { deniedPaths } from '../model/inference-paths';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
 import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
-import {
-  getInferenceProfileStatement,
-  guardedInferenceStatements,
-  guardrailConditions,
-  inferenceDenyStatement,
-} from '../statements/inference';
-import { guardrailProtectionStatements, inferencePathDenyStatements } from '../statements/protection';
+import { enforcementDenyStatements } from '../statements/enforcement-denies';
+import { getInferenceProfileStatement, guardedInferenceStatements, guardrailConditions } from '../statements/inference';
 import { constructError } from '../util/validation';
 
 // AWS pages are cited by their file name: https://docs.aws.amazon.com/bedrock/latest/userguide/NAME.html
@@ -69,10 +63,10 @@ export class GuardrailEnforcement {
       const conditions = guardrailConditions(this.boundGuardrails);
       const statements = mergeStatements([
         ...guardedInferenceStatements(this.grants, conditions),
-        inferenceDenyStatement(conditions),
-        ...inferencePathDenyStatements(deniedPaths(this.options.allowUnguardedPaths)),
-        ...(this.options.protectApprovedGuardrails === false ? []
-          : guardrailProtectionStatements(this.boundGuardrails.flatMap(g => g.applyGuardrailArns))),
+        ...enforcementDenyStatements(this.boundGuardrails, {
+          allowUnguardedPaths: this.options.allowUnguardedPaths,
+          protect: this.options.protectApprovedGuardrails !== false,
+        }),
         getInferenceProfileStatement(this.grants),
         applyGuardrailStatement(this.boundGuardrails),
         guardrailKeyDecryptStatement(this.boundGuardrails),

@@ -63,14 +63,64 @@ export const ENFORCED_CONFIGURATION_ACTIONS = [
  * The Denies that keep the principals a guardrail binds from weakening it: no change to the approved
  * guardrails (`guardrailArns`: their ARNs, and their guardrail-profile ARNs, whose resource policies decide
  * who else may apply them), and no change to the account's enforced guardrail configuration or model
- * invocation logging.
+ * invocation logging. `exemptPrincipalArns` (a service control policy's administrators) are left out of both
+ * with `ArnNotLike` on `aws:PrincipalArn`.
  */
-export function guardrailProtectionStatements(guardrailArns: string[]): iam.PolicyStatement[] {
+export function guardrailProtectionStatements(guardrailArns: string[], exemptPrincipalArns: string[] = []): iam.PolicyStatement[] {
+  if (exemptPrincipalArns.length === 0) {
+    return [deny('DenyChangesToApprovedGuardrails', GUARDRAIL_MUTATION_ACTIONS, guardrailArns), ACCOUNT_SETTINGS_DENY];
+  }
+  const exempt = exemptionCondition(exemptPrincipalArns);
   return [
-    deny('DenyChangesToApprovedGuardrails', GUARDRAIL_MUTATION_ACTIONS, guardrailArns),
-    ACCOUNT_SETTINGS_DENY,
+    deny('DenyChangesToApprovedGuardrails', GUARDRAIL_MUTATION_ACTIONS, guardrailArns, exempt),
+    deny('DenyChangesToAccountGuardrailSettings', ENFORCED_CONFIGURATION_ACTIONS, ['*'], exempt),
   ];
+}
+
+/** The condition that leaves `principalArns` (ARN patterns) out of a Deny. */
+export function exemptionCondition(principalArns: string[]) {
+  return { ArnNotLike: { 'aws:PrincipalArn': oneOrMany(unique(principalArns)) } };
 }
 
 /** The Deny of changes to the account's guardrail settings: the same for every principal, frozen and shared. */
 const ACCOUNT_SETTINGS_DENY = deny('DenyChangesToAccountGuardrailSettings', ENFORCED_CONFIGURATION_ACTIONS, ['*']).freeze();
+
+/**
+ * What lets a principal act as an IAM role, or change what the role may do: its trust policy, its policies,
+ * its permissions boundary, its existence (creating it where it does not exist yet), its tags, its maximum
+ * session, and passing it to a service. Denied on the exempt administrator roles of a service control policy
+ * to everyone but those roles, so that no one else can make an administrator role assumable and act as it.
+ */
+export const ROLE_TAKEOVER_ACTIONS = [
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:PassRole',
+];
+
+/** The Deny that keeps everyone but the exempt administrator roles from taking them over (see ROLE_TAKEOVER_ACTIONS). */
+export function exemptRoleProtectionStatement(exemptRoleArns: string[]): iam.PolicyStatement {
+  return deny('DenyChangesToExemptAdministratorRoles', ROLE_TAKEOVER_ACTIONS, exemptRoleArns, exemptionCondition(exemptRoleArns));
+}
+
+/**
+ * Amazon Bedrock API keys (api-keys-permissions; the AWS sample SCP "Deny-Bedrock-api-keys"): creating
+ * long-term keys (`iam:CreateServiceSpecificCredential` for `bedrock.amazonaws.com`), and calling with any key,
+ * short- or long-term, on both endpoints (`bedrock:CallWithBearerToken`, `bedrock-mantle:CallWithBearerToken`).
+ */
+export function bedrockApiKeyDenyStatements(): iam.PolicyStatement[] {
+  return [
+    deny('DenyBedrockApiKeyCreation', ['iam:CreateServiceSpecificCredential'], ['*'],
+      { StringEquals: { 'iam:ServiceSpecificCredentialServiceName': 'bedrock.amazonaws.com' } }),
+    deny('DenyBedrockApiKeyUse', ['bedrock:CallWithBearerToken', 'bedrock-mantle:CallWithBearerToken'], ['*']),
+  ];
+}
