@@ -1,12 +1,13 @@
 import { Annotations, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import { Construct } from 'constructs';
-import { EnforcedGuardrail, OrganizationGuardrailPolicy } from '../src';
+import { EnforcedGuardrail, GuardrailServiceControlPolicy, GuardrailVersion, OrganizationGuardrailPolicy } from '../src';
 
 /**
  * For the management account of an organization: a guardrail and its published version, enforced by an AWS
  * Organizations Bedrock policy on every inference call of the member accounts of one organizational unit,
- * with the guardrail resource policy that lets the organization's members apply it.
+ * with the guardrail resource policy that lets the organization's members apply it; and a service control
+ * policy that makes every principal of another unit's accounts name their account's approved guardrail.
  */
 export class OrganizationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -38,5 +39,17 @@ export class OrganizationStack extends Stack {
     });
     Annotations.of(policy).acknowledgeWarning('cdk-bedrock-guardrail-iam:bedrockPolicyTypeMustBeEnabled',
       'The organization of this example enables BEDROCK_POLICY once, outside this app (aws organizations enable-policy-type).');
+
+    // The application accounts (placeholders: use yours): whatever roles their teams create, inference needs the
+    // account's approved guardrail, no unguarded path is open, and only the guardrail administrators may change it.
+    new GuardrailServiceControlPolicy(this, 'GuardrailRule', {
+      guardrails: [
+        EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/apps1guardrail', GuardrailVersion.numbered(2)),
+        EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:444455556666:guardrail/apps2guardrail', GuardrailVersion.numbered(1)),
+      ],
+      targetIds: ['ou-ab12-22222222'],
+      exemptAdministratorRoleArns: ['arn:aws:iam::*:role/guardrail-administrator', 'arn:aws:iam::*:role/stacksets-exec-*'],
+      denyBedrockApiKeys: true,
+    });
   }
 }

@@ -16,3 +16,5 @@ export * from './enforcement/content-guarding';
 export * from './enforcement/account-guardrail-enforcement';
 export * from './enforcement/guardrail-resource-policy';
 export * from './enforcement/organization-guardrail-policy';
+export * from './enforcement/guardrail-service-control-policy';
+export * from './enforcement/guardrail-permissions-boundary';

@@ -2,6 +2,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExampleStack } from '../examples/example-stack';
+import { OrganizationStack } from '../examples/organization-stack';
+import { TeamStack } from '../examples/team-stack';
 import { BedrockGuardrailChecks } from '../src';
 import { DeployEnv, DEFAULT_ENV, resolveCfn } from './sim/cfn';
 import { dependsOn, resourcesInCycles } from './sim/graph';
@@ -177,5 +179,58 @@ describe('the example app', () => {
 
   test('snapshot', () => {
     expect(json).toMatchSnapshot();
+  });
+});
+
+describe('the example app\'s other stacks', () => {
+  const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+  Validations.of(app).addPlugins(new BedrockGuardrailChecks(app), new AwsSolutionsChecks(app));
+  const organization = new OrganizationStack(app, 'Organization', { env: { account: '999988887777', region: 'us-east-1' } });
+  const team = new TeamStack(app, 'Team', { env: { region: 'us-east-1' } });
+
+  test('synthesize without warnings or errors, with both rule packs', () => {
+    expect(() => app.synth()).not.toThrow();
+    for (const stack of [organization, team]) {
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    }
+  });
+
+  test('the team\'s function, allowed InvokeModel by its own policy, runs inference only with the account\'s guardrail (its boundary)', async () => {
+    const json = Template.fromStack(team).toJSON();
+    const roleId = logicalIdOf(json, 'AWS::IAM::Role', 'TeamChatServiceRole');
+    const guardrail = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/teamguardrail1`;
+    const env: DeployEnv = {
+      ...DEFAULT_ENV,
+      attributes: { 'AccountGuardrailVersion.GuardrailArn': guardrail, 'AccountGuardrailVersion.Version': '1' },
+    };
+    const role = json.Resources[roleId];
+    const boundaryId = role.Properties.PermissionsBoundary.Ref;
+    expect(json.Resources[boundaryId].Type).toBe('AWS::IAM::ManagedPolicy');
+    const boundary = resolveCfn(json.Resources[boundaryId].Properties.PolicyDocument, env);
+    const policies = [...identityPoliciesOf(json, roleId, env), ALLOW_ALL];
+    const nova = 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0';
+    const request = (context: { [key: string]: string }) => ({ action: 'bedrock:InvokeModel', resource: nova, context });
+    expect(await decide(policies, request({ 'bedrock:GuardrailIdentifier': `${guardrail}:1` }), undefined, { permissionsBoundaries: [boundary] })).toBe('Allowed');
+    expect(await decide(policies, request({}), undefined, { permissionsBoundaries: [boundary] })).toBe('ExplicitlyDenied');
+    // Without the boundary, the team's own policy would let it call the model with no guardrail.
+    expect(await decide(policies, request({}))).toBe('Allowed');
+  });
+
+  test('the organization\'s service control policy lets only the approved guardrail of each application account through', async () => {
+    const json = Template.fromStack(organization).toJSON();
+    const scp = Object.values(json.Resources as { [id: string]: any }).find(r => r.Properties?.Type === 'SERVICE_CONTROL_POLICY')!;
+    expect(scp.Properties.TargetIds).toEqual(['ou-ab12-22222222']);
+    const content = resolveCfn(scp.Properties.Content, DEFAULT_ENV);
+    const request = (guardrail?: string) => ({
+      action: 'bedrock:InvokeModel',
+      resource: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0',
+      principal: 'arn:aws:iam::111122223333:role/team-app',
+      context: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/team-app', ...(guardrail ? { 'bedrock:GuardrailIdentifier': guardrail } : {}) },
+    });
+    const controls = { serviceControlPolicies: [content] };
+    expect(await decide([ALLOW_ALL], request('arn:aws:bedrock:us-east-1:111122223333:guardrail/apps1guardrail:2'), undefined, controls)).toBe('Allowed');
+    expect(await decide([ALLOW_ALL], request('arn:aws:bedrock:us-east-1:111122223333:guardrail/apps1guardrail:1'), undefined, controls)).toBe('ExplicitlyDenied');
+    expect(await decide([ALLOW_ALL], request(), undefined, controls)).toBe('ExplicitlyDenied');
   });
 });

@@ -6,9 +6,9 @@ import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-options';
 import { deniedPaths } from '../model/inference-paths';
 import { checkInferencePaths, warnAboutEnforcementOptions } from '../private/enforcement-options';
-import { enforcementMark, markEnforced, recordAllowedPaths } from '../private/markers';
-import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
+import { enforcementMark, enforcingBoundaryOf, markEnforced, recordAllowedPaths } from '../private/markers';
 import { enforcementDenyStatements } from '../statements/enforcement-denies';
+import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { lazy } from '../util/policy-json';
 import { factoryError } from '../util/validation';
 
@@ -68,7 +68,7 @@ export class EnforceGuardrails implements IAspect {
     } = analysis();
     if (!isPrincipalResource(node) || isBedrockServiceRole(node)) return;
     const owner = node.node.scope;
-    if (owner !== undefined && enforcementMark(owner) !== undefined) return;
+    if (owner !== undefined && (enforcementMark(owner) !== undefined || enforcingBoundaryOf(owner) !== undefined)) return;
     // The stack's policies as they are now: other aspects may have added some since the last principal, and
     // a second synthesis may see grants added after the first.
     const policies = policiesOf(node, newPolicyView(Stack.of(node)));

@@ -8,8 +8,8 @@ import { PolicyPart } from './policy-split';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePath } from '../model/inference-path';
 import { InvokableModel, ModelGrant } from '../model/invokable-model';
-import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { enforcementDenyStatements } from '../statements/enforcement-denies';
+import { applyGuardrailStatement, guardrailKeyDecryptStatement } from '../statements/guardrail';
 import { getInferenceProfileStatement, guardedInferenceStatements, guardrailConditions } from '../statements/inference';
 import { constructError } from '../util/validation';
 

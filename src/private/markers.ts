@@ -47,3 +47,32 @@ export function markEnforcementDocument(document: object) {
 export function isEnforcementDocument(document: unknown): boolean {
   return typeof document === 'object' && document !== null && (document as any)[ENFORCEMENT_DOCUMENT] === true;
 }
+
+/**
+ * Marks a managed policy that is this library's guardrail permissions boundary, and the scopes it is applied to:
+ * a principal under it is enforced (the EnforceGuardrails aspect leaves it alone).
+ */
+const ENFORCING_BOUNDARY = Symbol.for('cdk-bedrock-guardrail-iam.enforcingBoundary');
+const BOUNDARY_SCOPE = Symbol.for('cdk-bedrock-guardrail-iam.enforcingBoundaryScope');
+
+export function markEnforcingBoundary(policy: IConstruct, allowedPaths: InferencePath[]) {
+  Object.defineProperty(policy, ENFORCING_BOUNDARY, { value: { allowedPaths: [...allowedPaths] }, enumerable: false });
+}
+
+export function markEnforcingBoundaryScope(scope: IConstruct, boundary: IConstruct) {
+  Object.defineProperty(scope, BOUNDARY_SCOPE, { value: boundary, configurable: true, enumerable: false });
+}
+
+/**
+ * The enforcement mark of the guardrail boundary a principal is under, if any: its own `permissionsBoundary`
+ * (an `iam.Role` or `iam.User`), or the nearest scope above it a boundary was applied to.
+ */
+export function enforcingBoundaryOf(principal: IConstruct): EnforcementMark | undefined {
+  const own = (principal as any).permissionsBoundary;
+  if (own !== undefined) return own[ENFORCING_BOUNDARY];
+  for (let scope: IConstruct | undefined = principal; scope !== undefined; scope = scope.node.scope) {
+    const boundary = (scope as any)[BOUNDARY_SCOPE];
+    if (boundary !== undefined) return boundary[ENFORCING_BOUNDARY];
+  }
+  return undefined;
+}

@@ -9,6 +9,15 @@ export type PolicyJson = { Version?: string; Statement: any[] };
 /** Another policy on the same principal that allows everything (AdministratorAccess). */
 export const ALLOW_ALL: PolicyJson = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
+/** The organization's default SCP (AWS managed FullAWSAccess). */
+export const FULL_AWS_ACCESS: PolicyJson = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/** What else limits the principal: service control policies in force on its account, its permissions boundary. */
+export interface Controls {
+  readonly serviceControlPolicies?: PolicyJson[];
+  readonly permissionsBoundaries?: PolicyJson[];
+}
+
 export interface SimRequest {
   readonly action: string;
   readonly resource: string;
@@ -24,11 +33,18 @@ export interface SimRequest {
  * and returns its decision. A simulation error (unknown action, condition key not valid for the action,
  * resource ARN of a type the action does not have) fails the test instead of passing quietly.
  */
-export async function decide(identityPolicies: PolicyJson[], request: SimRequest, resourcePolicy?: PolicyJson): Promise<Decision> {
+export async function decide(
+  identityPolicies: PolicyJson[], request: SimRequest, resourcePolicy?: PolicyJson, controls: Controls = {},
+): Promise<Decision> {
   const arnAccount = request.resource.split(':')[4];
   const result = await runSimulation({
     identityPolicies: identityPolicies.map((policy, i) => ({ name: `policy${i}`, policy })),
-    serviceControlPolicies: [],
+    // The SCPs at the root, beside FullAWSAccess (which every level of an organization has unless removed).
+    serviceControlPolicies: controls.serviceControlPolicies === undefined ? [] : [{
+      orgIdentifier: 'r-root',
+      policies: [FULL_AWS_ACCESS, ...controls.serviceControlPolicies].map((policy, i) => ({ name: `scp${i}`, policy })),
+    }],
+    permissionBoundaryPolicies: controls.permissionsBoundaries?.map((policy, i) => ({ name: `boundary${i}`, policy })),
     resourceControlPolicies: [],
     resourcePolicy,
     request: {
