@@ -8,6 +8,7 @@ import { warnAboutEnforcementOptions } from '../private/enforcement-options';
 import { markEnforcingBoundary, markEnforcingBoundaryScope } from '../private/markers';
 import { checkManagedPolicyQuota } from '../private/policy-size';
 import { enforcementDenyStatements } from '../statements/enforcement-denies';
+import { IDENTITY_PROVIDER_ACTIONS } from '../statements/protection';
 import { allow, deny } from '../statements/statement';
 import { pathError } from '../util/validation';
 
@@ -33,6 +34,14 @@ export interface GuardrailPermissionsBoundaryProps extends GuardrailEnforcementO
    * @default - everything (`*` on `*`), less the Denies
    */
   readonly permissions?: iam.PolicyStatement[];
+
+  /**
+   * Roles that principals under the boundary may assume (ARN patterns). Assuming any other role is denied: a
+   * role without this boundary (one that trusts the account root, such as the CDK bootstrap roles) would lift it.
+   *
+   * @default - none: principals under the boundary assume no role
+   */
+  readonly assumableRoleArns?: string[];
 
   /**
    * The name of the managed policy. The policy names itself (principals under it may create roles only with
@@ -79,14 +88,17 @@ const BOUNDED_PRINCIPAL_ACTIONS = [
 
 /**
  * The actions that give someone a user's or a group's permissions and that IAM cannot limit to principals
- * with this boundary (no `iam:PermissionsBoundary` key): credentials for a user, group membership and group
- * policies.
+ * with this boundary (no `iam:PermissionsBoundary` key): credentials for a user (new, reset or reactivated),
+ * group membership and group policies.
  */
 const UNBOUNDABLE_ACTIONS = [
   'iam:CreateAccessKey',
   'iam:CreateLoginProfile',
   'iam:UpdateLoginProfile',
   'iam:CreateServiceSpecificCredential',
+  'iam:ResetServiceSpecificCredential',
+  'iam:UpdateServiceSpecificCredential',
+  'iam:UpdateAccessKey',
   'iam:AddUserToGroup',
   'iam:AttachGroupPolicy',
   'iam:PutGroupPolicy',
@@ -103,17 +115,20 @@ const POLICY_CHANGE_ACTIONS = ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'i
  *   guardrail, every inference path IAM cannot check (less `allowUnguardedPaths`), changes to the approved
  *   guardrails and to the account's guardrail settings (unless `protectApprovedGuardrails` is false).
  * - An Allow of what the boundary permits (`permissions`, default everything).
- * - The Denies that keep the boundary in place: a principal under it cannot create or change a role or user
- *   that does not have this boundary (`iam:PermissionsBoundary`), so it can neither create an unbounded role
- *   nor give one more permissions or a trust policy it can assume; cannot remove any permissions boundary;
- *   cannot change or delete this policy; and cannot give itself another principal's permissions through a user's
- *   credentials, group membership or group policies (IAM has no boundary condition for those, so they are denied).
+ * - The Denies that keep the boundary in place: a principal under it cannot create a role or user without this
+ *   boundary, nor attach or put policies on one, nor change its trust policy (`iam:PermissionsBoundary`);
+ *   cannot remove any permissions boundary; cannot change or delete this policy; cannot assume roles other than
+ *   `assumableRoleArns`; cannot change the account's SAML and OpenID Connect providers; and cannot get a user's
+ *   credentials (new, reset or reactivated keys and passwords), group membership or group policies (IAM has no
+ *   boundary condition for those, so they are denied).
  *
  * Apply it to every role and user of a scope with `applyTo(scope)` (`iam.PermissionsBoundary.of(scope)`), or
  * give it as a role's `permissionsBoundary`. A boundary grants nothing: principals still need their own Allows.
  * What it cannot stop: a principal under it that may run code as a role without it (pass such a role to a
- * service, change a Lambda function that runs as one) acts with that role's permissions: narrow `permissions`
- * (`iam:PassRole`, `lambda:UpdateFunctionCode`) where such roles exist.
+ * service, change a Lambda function that runs as one) acts with that role's permissions; a new version of a
+ * customer managed policy attached to a principal without the boundary gives that principal more; tags it sets
+ * on itself count wherever trust or resource policies test principal tags. Narrow `permissions` (`iam:PassRole`,
+ * `lambda:UpdateFunctionCode`, `iam:CreatePolicyVersion`, `iam:TagRole`) where such roles and policies exist.
  */
 export class GuardrailPermissionsBoundary extends iam.ManagedPolicy {
   /** The ARN of the policy as the boundary's own statements name it (known at synth but for partition and account). */
@@ -125,8 +140,13 @@ export class GuardrailPermissionsBoundary extends iam.ManagedPolicy {
     if (props.guardrails.length === 0) {
       throw pathError(scope, id, 'guardrails is empty, so no inference request could ever be allowed. Fix: pass at least one EnforcedGuardrail of this account.');
     }
-    if (props.permissions !== undefined && props.permissions.length === 0) {
-      throw pathError(scope, id, 'permissions is empty, so the boundary would permit nothing. Fix: leave permissions out to permit everything else, or list Allow statements.');
+    if (props.permissions !== undefined && !props.permissions.some(p => p.effect === iam.Effect.ALLOW)) {
+      throw pathError(scope, id, 'permissions has no Allow statement, so the boundary would permit nothing. Fix: leave permissions out to permit everything else, or list Allow statements.');
+    }
+    for (const arn of props.assumableRoleArns ?? []) {
+      if (!Token.isUnresolved(arn) && !/^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):role\/.+$/.test(arn)) {
+        throw pathError(scope, id, `assumableRoleArns has '${arn}', which is not a role ARN. Fix: use arn:aws:iam::ACCOUNT:role/NAME (a * in the name or account is allowed).`);
+      }
     }
     const path = props.path ?? '/';
     if (!Token.isUnresolved(path) && !/^\/([\x21-\x7e]*\/)?$/.test(path)) {
@@ -153,6 +173,8 @@ export class GuardrailPermissionsBoundary extends iam.ManagedPolicy {
       deny('DenyRemovingPermissionsBoundaries', ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'], ['*']),
       deny('DenyChangesToThisBoundary', POLICY_CHANGE_ACTIONS, [own]),
       deny('DenyCredentialsAndGroupChanges', UNBOUNDABLE_ACTIONS, ['*']),
+      deny('DenyChangesToIdentityProviders', IDENTITY_PROVIDER_ACTIONS, ['*']),
+      assumeRoleDeny(props.assumableRoleArns ?? []),
     );
     markEnforcingBoundary(this, props.allowUnguardedPaths ?? []);
     this.node.addValidation({
@@ -181,9 +203,16 @@ export class GuardrailPermissionsBoundary extends iam.ManagedPolicy {
         Annotations.of(node).addWarningV2('cdk-bedrock-guardrail-iam:serviceRoleUnderGuardrailBoundary',
           `This role is assumed by Amazon Bedrock and gets the permissions boundary ${this.node.path}, which denies bedrock:InvokeModel without an approved guardrail: `
           + 'the model calls an agent, flow or job makes with its service role carry no guardrail identifier, so they fail with AccessDenied. '
-          + 'Fix: iam.PermissionsBoundary.of(role).clear() for Bedrock service roles (give them a boundary without the guardrail Deny if they need one), and configure the guardrail on the agent or flow.');
+          + 'Fix: create Bedrock service roles outside the boundary\'s scope (iam.PermissionsBoundary.of(role).clear()), from a deployment that is not itself under the boundary, '
+          + 'and configure the guardrail on the agent or flow.');
       }
     }
     return [];
   }
+}
+
+/** The Deny of assuming any role but `assumable` (every role when none is listed). */
+function assumeRoleDeny(assumable: string[]): iam.PolicyStatement {
+  if (assumable.length === 0) return deny('DenyAssumingRoles', ['sts:AssumeRole'], ['*']);
+  return new iam.PolicyStatement({ sid: 'DenyAssumingRoles', effect: iam.Effect.DENY, actions: ['sts:AssumeRole'], notResources: assumable });
 }

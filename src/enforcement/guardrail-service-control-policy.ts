@@ -8,9 +8,9 @@ import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePath } from '../model/inference-path';
 import { deniedPaths } from '../model/inference-paths';
 import { warnAboutEnforcementOptions } from '../private/enforcement-options';
-import { policySize } from '../private/policy-size';
+import { policySize, WARN_AT } from '../private/policy-size';
 import { enforcementDenyStatements } from '../statements/enforcement-denies';
-import { bedrockApiKeyDenyStatements, exemptRoleProtectionStatement } from '../statements/protection';
+import { bedrockApiKeyDenyStatements, exemptRoleProtectionStatements } from '../statements/protection';
 import { constructError, pathError } from '../util/validation';
 
 // AWS pages: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html (SCPs),
@@ -58,9 +58,14 @@ export interface GuardrailServiceControlPolicyProps {
   /**
    * Roles exempt from the protection of the approved guardrails and the accounts' guardrail settings (never
    * from the inference Denies): role ARNs, with `*` allowed in the account field and in the name
-   * (`arn:aws:iam::*:role/GuardrailAdministrator`). The roles that create these roles in member accounts (a
-   * StackSets execution role, for example) must be listed too: everyone else is denied creating, changing,
-   * passing and deleting them, so that no one can make an administrator role assumable and act as it.
+   * (`arn:aws:iam::*:role/GuardrailAdministrator`). Everyone else in the targeted accounts is denied assuming,
+   * creating, changing, passing and deleting these roles, and changing the account's SAML and OpenID Connect
+   * providers, so list every role that acts as an administrator: the roles themselves, the roles that assume them
+   * (an IAM Identity Center permission-set role, `arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*`) and the
+   * roles that create them (a StackSets execution role). A role of that name that already exists in a member
+   * account is exempt too. Code that runs as an exempt role (a Lambda function, an instance) acts as it: keep
+   * such code out of reach of the other principals. Approve numbered versions when administrators are exempt
+   * (they may publish new versions).
    *
    * @default - no one in the targeted accounts may change the approved guardrails or the guardrail settings
    */
@@ -69,7 +74,8 @@ export interface GuardrailServiceControlPolicyProps {
   /**
    * Also deny Amazon Bedrock API keys: creating long-term keys (`iam:CreateServiceSpecificCredential` for
    * `bedrock.amazonaws.com`) and calling with any key (`bedrock:CallWithBearerToken`,
-   * `bedrock-mantle:CallWithBearerToken`), as AWS's example SCP does.
+   * `bedrock-mantle:CallWithBearerToken`), as AWS's example SCP does. When the policy is split with `parts`,
+   * these Denies go in the policy that sets this.
    *
    * @default false
    */
@@ -98,7 +104,7 @@ export interface GuardrailServiceControlPolicyProps {
 }
 
 /** The AWS Organizations quota of a service control policy, in characters (orgs_reference_limits). */
-export const SERVICE_CONTROL_POLICY_QUOTA = 5120;
+const SERVICE_CONTROL_POLICY_QUOTA = 5120;
 
 const EXEMPT_ROLE_ARN = /^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):role\/[\w+=,.@/*?-]+$/;
 
@@ -111,8 +117,8 @@ const EXEMPT_ROLE_ARN = /^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):role\/[\w+=,.@/*?
  *   their streaming forms) is denied unless the request names an approved guardrail at an approved version.
  * - Every inference path IAM cannot check (`InferencePath`) is denied, unless `allowUnguardedPaths` lists it.
  * - Changes to the approved guardrails (and their guardrail profiles) and to the accounts' enforced guardrail
- *   configurations and invocation logging are denied to everyone but `exemptAdministratorRoleArns`, and
- *   changes to those roles to everyone but themselves.
+ *   configurations and invocation logging configurations are denied to everyone but `exemptAdministratorRoleArns`;
+ *   assuming or changing those roles, and changing the identity providers, to everyone but themselves.
  * - With `denyBedrockApiKeys`, Amazon Bedrock API keys.
  *
  * Unlike account- and organization-level enforcement, the request is rejected rather than given a guardrail.
@@ -123,6 +129,9 @@ const EXEMPT_ROLE_ARN = /^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):role\/[\w+=,.@/*?
  * The policy's size is checked at synth against the 5,120-character quota, counted without white space.
  */
 export class GuardrailServiceControlPolicy extends Construct {
+  /** The AWS Organizations quota of a service control policy: 5,120 characters. */
+  public static readonly MAX_CHARACTERS = SERVICE_CONTROL_POLICY_QUOTA;
+
   /** The policy resource. */
   public readonly resource: organizations.CfnPolicy;
 
@@ -164,6 +173,12 @@ export class GuardrailServiceControlPolicy extends Construct {
     }
 
     const bound = needsGuardrails ? props.guardrails.map(g => g._bind(this, { anywhere: true })) : [];
+    if (needsGuardrails) warnAboutGuardrails(this, props.guardrails);
+    if (!Token.isUnresolved(stack.account) && props.targetIds.includes(stack.account)) {
+      Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:serviceControlPolicyOnManagementAccount',
+        `targetIds includes ${stack.account}, this stack's account, where a service control policy is deployed from: if it is the management account, `
+        + 'no SCP applies to it. Fix: protect the management account\'s principals with their own policies (GuardrailEnforcedInvokerRole, GuardrailPermissionsBoundary).');
+    }
     const protect = parts.has(ServiceControlPolicyPart.GUARDRAIL_PROTECTION);
     this.document = new iam.PolicyDocument({
       statements: [
@@ -173,7 +188,7 @@ export class GuardrailServiceControlPolicy extends Construct {
           protect,
           exemptPrincipalArns: exempt,
         }),
-        ...(protect && exempt.length > 0 ? [exemptRoleProtectionStatement(exempt)] : []),
+        ...(protect && exempt.length > 0 ? exemptRoleProtectionStatements(exempt) : []),
         ...(props.denyBedrockApiKeys === true ? bedrockApiKeyDenyStatements() : []),
       ],
     });
@@ -183,6 +198,12 @@ export class GuardrailServiceControlPolicy extends Construct {
       throw constructError(this, `the policy is ${this.size} characters, over the ${SERVICE_CONTROL_POLICY_QUOTA} of a service control policy (counted without white space). `
         + 'Fix: approve fewer guardrails (or fewer versions of each), or split it into two policies attached to the same targets with `parts`: '
         + 'INFERENCE (every approved guardrail) in one, INFERENCE_PATHS and GUARDRAIL_PROTECTION in the other; each part is whole where it is, so nothing is left open.');
+    }
+
+    if (this.size > SERVICE_CONTROL_POLICY_QUOTA * WARN_AT) {
+      Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:serviceControlPolicyNearQuota',
+        `The policy is ${this.size} characters, ${Math.round((this.size / SERVICE_CONTROL_POLICY_QUOTA) * 100)} % of the ${SERVICE_CONTROL_POLICY_QUOTA} of a service control policy, `
+        + 'counted without white space; how CloudFormation writes the content for AWS Organizations is not documented. Fix before it grows: approve fewer guardrails, or split it with `parts`.');
     }
 
     this.resource = new organizations.CfnPolicy(this, 'Resource', {
@@ -203,5 +224,26 @@ function checkExemptRoleArn(scope: Construct, id: string, arn: string) {
   const name = arn.slice(arn.indexOf(':role/') + ':role/'.length);
   if (/^[/*?]*$/.test(name)) {
     throw pathError(scope, id, `exemptAdministratorRoleArns has '${arn}', which matches every role, so every principal would be exempt. Fix: name the administrator roles.`);
+  }
+}
+
+/** Guardrails whose value is not known at synth, or that live in the account the policy is deployed from. */
+function warnAboutGuardrails(scope: Construct, guardrails: EnforcedGuardrail[]) {
+  const stack = Stack.of(scope);
+  for (const guardrail of guardrails) {
+    if (Token.isUnresolved(guardrail.version.version)) {
+      Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:enforcedGuardrailNotKnown',
+        `The version of the guardrail ${guardrail.guardrailArn} is not known at synth, so it cannot be checked: a wrong value (DRAFT, another version) admits it, or fails `
+        + 'every inference call of the targeted accounts. Fix: GuardrailVersion.numbered(n) with a literal number.');
+    }
+    const { account } = guardrail._location;
+    // A literal account equal to the stack's literal account, or the stack's own account token (a resource of this stack).
+    const sameAccount = account !== undefined && account === stack.account && (Token.isUnresolved(account) || !Token.isUnresolved(stack.account));
+    if (sameAccount) {
+      Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:serviceControlPolicyGuardrailInManagementAccount',
+        `The guardrail ${guardrail.guardrailArn} is in this stack's account, the one the policy is deployed from. Whether a member account's request may name another account's `
+        + 'guardrail, and whether bedrock:GuardrailIdentifier then carries it, is not documented (AWS documents the caller\'s own guardrail). '
+        + 'Fix: approve each member account\'s own guardrail, or use OrganizationGuardrailPolicy for one guardrail of the management account.');
+    }
   }
 }

@@ -86,9 +86,9 @@ export function exemptionCondition(principalArns: string[]) {
 const ACCOUNT_SETTINGS_DENY = deny('DenyChangesToAccountGuardrailSettings', ENFORCED_CONFIGURATION_ACTIONS, ['*']).freeze();
 
 /**
- * What lets a principal act as an IAM role, or change what the role may do: its trust policy, its policies,
- * its permissions boundary, its existence (creating it where it does not exist yet), its tags, its maximum
- * session, and passing it to a service. Denied on the exempt administrator roles of a service control policy
+ * What lets a principal act as an IAM role, or change what the role may do: assuming it, its trust policy, its
+ * policies, its permissions boundary, its existence (creating it where it does not exist yet), its tags, its
+ * maximum session, and passing it to a service. Denied on the exempt administrator roles of a service control policy
  * to everyone but those roles, so that no one else can make an administrator role assumable and act as it.
  */
 export const ROLE_TAKEOVER_ACTIONS = [
@@ -105,11 +105,37 @@ export const ROLE_TAKEOVER_ACTIONS = [
   'iam:TagRole',
   'iam:UntagRole',
   'iam:PassRole',
+  'sts:AssumeRole',
+  'sts:TagSession',
+  'sts:SetSourceIdentity',
 ];
 
-/** The Deny that keeps everyone but the exempt administrator roles from taking them over (see ROLE_TAKEOVER_ACTIONS). */
-export function exemptRoleProtectionStatement(exemptRoleArns: string[]): iam.PolicyStatement {
-  return deny('DenyChangesToExemptAdministratorRoles', ROLE_TAKEOVER_ACTIONS, exemptRoleArns, exemptionCondition(exemptRoleArns));
+/**
+ * What decides who can federate into a role of the account: its SAML and OpenID Connect identity providers (a
+ * replaced SAML provider's metadata lets whoever holds the new key sign assertions for every role that trusts it;
+ * AssumeRoleWithSAML and AssumeRoleWithWebIdentity are not authorized by the caller's policies).
+ */
+export const IDENTITY_PROVIDER_ACTIONS = [
+  'iam:CreateSAMLProvider',
+  'iam:UpdateSAMLProvider',
+  'iam:DeleteSAMLProvider',
+  'iam:CreateOpenIDConnectProvider',
+  'iam:DeleteOpenIDConnectProvider',
+  'iam:UpdateOpenIDConnectProviderThumbprint',
+  'iam:AddClientIDToOpenIDConnectProvider',
+  'iam:RemoveClientIDFromOpenIDConnectProvider',
+];
+
+/**
+ * The Denies that keep everyone but the exempt administrator roles from taking them over: acting as them, changing
+ * them (ROLE_TAKEOVER_ACTIONS), or changing the identity providers that could federate into them.
+ */
+export function exemptRoleProtectionStatements(exemptRoleArns: string[]): iam.PolicyStatement[] {
+  const exempt = exemptionCondition(exemptRoleArns);
+  return [
+    deny('DenyChangesToExemptAdministratorRoles', ROLE_TAKEOVER_ACTIONS, exemptRoleArns, exempt),
+    deny('DenyChangesToIdentityProviders', IDENTITY_PROVIDER_ACTIONS, ['*'], exempt),
+  ];
 }
 
 /**

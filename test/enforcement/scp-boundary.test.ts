@@ -1,4 +1,4 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
@@ -15,7 +15,6 @@ import {
   InvokableModel,
   ServiceControlPolicyPart,
 } from '../../src';
-import { SERVICE_CONTROL_POLICY_QUOTA } from '../../src/enforcement/guardrail-service-control-policy';
 import { INFERENCE_PATHS } from '../../src/model/inference-paths';
 import { cdkApp, findingLines } from '../check/harness';
 import { resolveCfn } from '../sim/cfn';
@@ -147,6 +146,19 @@ describe('GuardrailServiceControlPolicy', () => {
       expect(await underScp([ALLOW_ALL], { action: 'iam:UpdateAssumeRolePolicy', resource: `arn:aws:iam::${MEMBER}:role/other`, principal: APP_ROLE })).toBe('Allowed');
     });
 
+    test('it cannot assume an administrator role (even one that trusts the account root), nor change the identity providers', async () => {
+      expect(await underScp([ALLOW_ALL], { action: 'sts:AssumeRole', resource: ADMIN_ROLE, principal: APP_ROLE })).toBe('ExplicitlyDenied');
+      expect(await underScp([ALLOW_ALL], { action: 'sts:AssumeRole', resource: `arn:aws:iam::${MEMBER}:role/other`, principal: APP_ROLE })).toBe('Allowed');
+      for (const [action, resource] of [
+        ['iam:UpdateSAMLProvider', `arn:aws:iam::${MEMBER}:saml-provider/corp`],
+        ['iam:CreateSAMLProvider', `arn:aws:iam::${MEMBER}:saml-provider/corp`],
+        ['iam:AddClientIDToOpenIDConnectProvider', `arn:aws:iam::${MEMBER}:oidc-provider/token.actions.githubusercontent.com`],
+      ]) {
+        expect([action, await underScp([ALLOW_ALL], { action, resource, principal: APP_ROLE })]).toEqual([action, 'ExplicitlyDenied']);
+        expect([action, await underScp([ALLOW_ALL], { action, resource, principal: ADMIN_ROLE })]).toEqual([action, 'Allowed']);
+      }
+    });
+
     test('Bedrock API keys are denied (creation for Bedrock, use on both endpoints); other service credentials are not', async () => {
       const user = `arn:aws:iam::${MEMBER}:user/dev`;
       expect(await underScp([ALLOW_ALL], { action: 'bedrock:CallWithBearerToken', resource: '*', principal: APP_ROLE })).toBe('ExplicitlyDenied');
@@ -174,6 +186,21 @@ describe('GuardrailServiceControlPolicy', () => {
         expect([path, action, await admin(await pathRequest(action, ADMIN_ROLE))]).toEqual([path, action, 'ExplicitlyDenied']);
       }
     });
+  });
+
+  test('a target or guardrail in the management account (the stack\'s) gets a warning; so does a version not known at synth', () => {
+    const { stack } = scpStack({
+      targetIds: ['ou-ab12-cdef3456', MANAGEMENT],
+      guardrails: [
+        EnforcedGuardrail.fromArn(`arn:aws:bedrock:us-east-1:${MANAGEMENT}:guardrail/mgmt1`, GuardrailVersion.numbered(1)),
+        EnforcedGuardrail.fromArn(G1, GuardrailVersion.fromString(Fn.importValue('GuardrailVersion'))),
+      ],
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(w => String(w.entry.data));
+    expect(warnings.filter(w => w.includes('serviceControlPolicyOnManagementAccount'))).toHaveLength(1);
+    expect(warnings.filter(w => w.includes('serviceControlPolicyGuardrailInManagementAccount') && w.includes('mgmt1'))).toHaveLength(1);
+    expect(warnings.filter(w => w.includes('enforcedGuardrailNotKnown'))).toHaveLength(1);
+    expect(Annotations.fromStack(scpStack().stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   test('without exemptions, no one in the member accounts may change the approved guardrail', async () => {
@@ -279,13 +306,17 @@ describe('GuardrailServiceControlPolicy', () => {
       for (let idLength = 12; idLength < 200 && (exact === undefined || over === undefined); idLength++) {
         for (const version of [1, 10]) {
           const { size } = sizeOf(build(idLength, version));
-          if (size === SERVICE_CONTROL_POLICY_QUOTA) exact = exact ?? build(idLength, version);
-          if (size === SERVICE_CONTROL_POLICY_QUOTA + 1) over = over ?? build(idLength, version);
+          if (size === GuardrailServiceControlPolicy.MAX_CHARACTERS) exact = exact ?? build(idLength, version);
+          if (size === GuardrailServiceControlPolicy.MAX_CHARACTERS + 1) over = over ?? build(idLength, version);
         }
       }
       expect(exact).toBeDefined();
       expect(over).toBeDefined();
       expect(sizeOf(exact!)).toEqual({ size: 5120 });
+      // At the limit it is accepted, with a warning that there is no room left.
+      const atLimit = scpStack({ guardrails: exact! }).stack;
+      expect(Annotations.fromStack(atLimit).findWarning('*', Match.stringLikeRegexp('100 % of the 5120'))).toHaveLength(1);
+      expect(Annotations.fromStack(scpStack().stack).findWarning('*', Match.stringLikeRegexp('serviceControlPolicyNearQuota'))).toHaveLength(0);
       const refused = sizeOf(over!);
       expect(refused.size).toBe(5121);
       expect(refused.error).toMatch(/GuardrailRule: the policy is 5121 characters, over the 5120 of a service control policy/);
@@ -300,7 +331,7 @@ describe('GuardrailServiceControlPolicy', () => {
         inferenceOnly: largest({ parts: [ServiceControlPolicyPart.INFERENCE] }),
         withExemptionAndApiKeys: largest({ exemptAdministratorRoleArns: [EXEMPT], denyBedrockApiKeys: true }),
       };
-      expect(measured).toEqual({ everyPathDenied: 22, noPathDenied: 33, inferenceOnly: 73, withExemptionAndApiKeys: 14 });
+      expect(measured).toEqual({ everyPathDenied: 22, noPathDenied: 33, inferenceOnly: 73, withExemptionAndApiKeys: 10 });
     });
   });
 
@@ -399,9 +430,22 @@ describe('GuardrailPermissionsBoundary', () => {
           .toEqual([action, 'Allowed']);
       }
     });
+    test('it cannot assume another role (one that trusts the account root would lift the boundary)', async () => {
+      expect(await bounded({ action: 'sts:AssumeRole', resource: `arn:aws:iam::${MEMBER}:role/cdk-hnb659fds-deploy-role-${MEMBER}-us-east-1` })).toBe('ExplicitlyDenied');
+      expect(await bounded({ action: 'sts:AssumeRole', resource: 'arn:aws:iam::444455556666:role/reader' })).toBe('ExplicitlyDenied');
+    });
+    test('it cannot change the account\'s identity providers (a replaced SAML key signs assertions for any role that trusts it)', async () => {
+      for (const action of ['iam:UpdateSAMLProvider', 'iam:CreateSAMLProvider', 'iam:DeleteSAMLProvider']) {
+        expect([action, await bounded({ action, resource: `arn:aws:iam::${MEMBER}:saml-provider/corp` })]).toEqual([action, 'ExplicitlyDenied']);
+      }
+      expect(await bounded({ action: 'iam:AddClientIDToOpenIDConnectProvider', resource: `arn:aws:iam::${MEMBER}:oidc-provider/example.com` })).toBe('ExplicitlyDenied');
+    });
     test('it cannot act as another user: credentials, group membership and group policies are denied', async () => {
       const user = `arn:aws:iam::${MEMBER}:user/admin`;
-      for (const action of ['iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:CreateServiceSpecificCredential']) {
+      for (const action of [
+        'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:CreateServiceSpecificCredential',
+        'iam:ResetServiceSpecificCredential', 'iam:UpdateServiceSpecificCredential',
+      ]) {
         expect([action, await bounded({ action, resource: user })]).toEqual([action, 'ExplicitlyDenied']);
       }
       expect(await bounded({ action: 'iam:AttachGroupPolicy', resource: `arn:aws:iam::${MEMBER}:group/admins` })).toBe('ExplicitlyDenied');
@@ -418,6 +462,15 @@ describe('GuardrailPermissionsBoundary', () => {
     expect(await simulate([ALLOW_ALL], invoke(), controls)).toBe('ExplicitlyDenied');
     expect(await simulate([ALLOW_ALL], invoke(`${G1}:1`, 'bedrock:InvokeModelWithResponseStream'), controls)).toBe('ImplicitlyDenied');
     expect(await simulate([ALLOW_ALL], { principal: APP_ROLE, action: 'ec2:RunInstances', resource: '*' }, controls)).toBe('ImplicitlyDenied');
+  });
+
+  test('assumableRoleArns lets it assume those roles only', async () => {
+    const listed = boundaryStack({ assumableRoleArns: [`arn:aws:iam::${MEMBER}:role/team/*`] });
+    const policies = Object.values(Template.fromStack(listed.stack).toJSON().Resources as { [id: string]: any });
+    const doc = resolveCfn(policies.find(r => r.Type === 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument, MEMBER_ENV);
+    const controls: Controls = { permissionsBoundaries: [doc] };
+    expect(await simulate([ALLOW_ALL], { action: 'sts:AssumeRole', resource: `arn:aws:iam::${MEMBER}:role/team/worker` }, controls)).toBe('Allowed');
+    expect(await simulate([ALLOW_ALL], { action: 'sts:AssumeRole', resource: `arn:aws:iam::${MEMBER}:role/admin` }, controls)).toBe('ExplicitlyDenied');
   });
 
   test('the checks count a principal under the boundary as enforced, and one outside it as not', () => {
@@ -455,7 +508,9 @@ describe('GuardrailPermissionsBoundary', () => {
   describe('refuses bad input', () => {
     test.each([
       [{ guardrails: [] }, /Team\/Boundary: guardrails is empty/],
-      [{ permissions: [] }, /permissions is empty/],
+      [{ permissions: [] }, /permissions has no Allow statement/],
+      [{ permissions: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:*'], resources: ['*'] })] }, /permissions has no Allow statement/],
+      [{ assumableRoleArns: ['role/team'] }, /'role\/team', which is not a role ARN/],
       [{ path: 'teams' }, /path 'teams' is not an IAM path/],
       [{ guardrails: [EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:444455556666:guardrail/abc', GuardrailVersion.numbered(1))] }, /is in account 444455556666/],
     ])('%j', (props, message) => {
