@@ -19,6 +19,7 @@ import { App, IPolicyValidationPluginBeta1, Stack, Validations } from 'aws-cdk-l
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BedrockGuardrailChecks, EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
 import { policySize } from '../src/private/policy-size';
+import { CONFIG_CHANGES, GUARDRAIL_CHANGES } from '../test/sim/actions';
 
 // aws-cdk-lib's CloudFormation schema validation is off for the timed runs (as in the tests): it costs the
 // same in both variants and would hide the library's own cost.
@@ -63,14 +64,6 @@ const PATH_ACTIONS = [
   'bedrock-agentcore:InvokeHarness', 'bedrock-agentcore:Evaluate', 'bedrock-agentcore:StartBatchEvaluation', 'bedrock-agentcore:StartPolicyGeneration',
   'bedrock-agentcore:CreateEvent', 'bedrock-agentcore:StartMemoryExtractionJob',
   'bedrock:StartAutomatedReasoningPolicyBuildWorkflow', 'bedrock:StartAutomatedReasoningPolicyTestWorkflow',
-];
-const GUARDRAIL_CHANGES = [
-  'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
-  'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
-];
-const CONFIG_CHANGES = [
-  'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration',
-  'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
 ];
 
 export type Variant = 'library' | 'hand-written';

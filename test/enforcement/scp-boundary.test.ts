@@ -17,6 +17,7 @@ import {
 } from '../../src';
 import { INFERENCE_PATHS } from '../../src/model/inference-paths';
 import { cdkApp, findingLines } from '../check/harness';
+import { CONFIG_CHANGES, GUARDRAIL_CHANGES } from '../sim/actions';
 import { resolveCfn } from '../sim/cfn';
 import { sampleResource } from '../sim/samples';
 import { ALLOW_ALL, Controls, decide, Decision, PolicyJson, SimRequest } from '../sim/simulate';
@@ -32,14 +33,6 @@ const EXEMPT = 'arn:aws:iam::*:role/GuardrailAdministrator';
 const MEMBER_ENV = { partition: 'aws', region: 'us-east-1', account: MEMBER };
 const MGMT_ENV = { partition: 'aws', region: 'us-east-1', account: MANAGEMENT };
 
-const GUARDRAIL_CHANGES = [
-  'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
-  'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
-];
-const CONFIG_CHANGES = [
-  'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration',
-  'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
-];
 const PATH_ACTIONS = INFERENCE_PATHS.flatMap(p => p.actions.map(a => [p.path, a] as const));
 
 /** The request as IAM evaluates it: aws:PrincipalArn is always present for a role (the simulator needs it given). */

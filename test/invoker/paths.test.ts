@@ -14,6 +14,7 @@ import {
   InvokableModel,
 } from '../../src';
 import { INFERENCE_PATHS } from '../../src/model/inference-paths';
+import { CONFIG_CHANGES, GUARDRAIL_CHANGES } from '../sim/actions';
 import { sampleResource } from '../sim/samples';
 import { ALLOW_ALL, decide, Decision, identityPoliciesOf, logicalIdOf, PolicyJson, SimRequest } from '../sim/simulate';
 
@@ -24,14 +25,6 @@ const BROAD: PolicyJson = {
 };
 const BESIDE: Array<[string, PolicyJson]> = [['Allow *:*', ALLOW_ALL], ['bedrock:* + bedrock-mantle:* + iam:PassRole', BROAD]];
 
-const GUARDRAIL_CHANGES = [
-  'bedrock:UpdateGuardrail', 'bedrock:CreateGuardrailVersion', 'bedrock:DeleteGuardrail', 'bedrock:TagResource',
-  'bedrock:UntagResource', 'bedrock:PutResourcePolicy', 'bedrock:DeleteResourcePolicy',
-];
-const CONFIG_CHANGES = [
-  'bedrock:PutEnforcedGuardrailConfiguration', 'bedrock:DeleteEnforcedGuardrailConfiguration',
-  'bedrock:PutModelInvocationLoggingConfiguration', 'bedrock:DeleteModelInvocationLoggingConfiguration',
-];
 
 /** One request for an action: its sample resource, and for iam:PassRole the service the role is passed to. */
 async function requestFor(action: string, passedTo = 'bedrock.amazonaws.com'): Promise<SimRequest> {
