@@ -69,7 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // The layers of src/ (docs/ARCHITECTURE.md), kept by lint: each layer imports only from the layers before it.
 // util → values (guardrail/, model/) → statements/ → check/ → private/ → constructs → checks (nag/).
-const CONSTRUCTS = ['./src/invoker', './src/agent', './src/flow', './src/key', './src/admin', './src/service-role', './src/enforcement'];
+const CONSTRUCTS = ['./src/invoker', './src/agent', './src/flow', './src/key', './src/admin', './src/service-role', './src/enforcement', './src/monitor'];
 project.eslint?.addRules({
   'import/no-cycle': ['error'],
   'import/no-restricted-paths': ['error', {

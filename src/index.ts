@@ -18,3 +18,4 @@ export * from './enforcement/guardrail-resource-policy';
 export * from './enforcement/organization-guardrail-policy';
 export * from './enforcement/guardrail-service-control-policy';
 export * from './enforcement/guardrail-permissions-boundary';
+export * from './monitor/guardrail-enforcement-monitor';
