@@ -11,6 +11,7 @@ import {
   EnforcedGuardrail,
   FlowServiceRole,
   GuardrailEnforcedInvokerRole,
+  GuardrailEnforcementMonitor,
   GuardrailEnforcementPolicy,
   GuardrailAdministratorRole,
   GuardrailProfile,
@@ -30,7 +31,8 @@ const US_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
  * - a Bedrock flow whose nodes (knowledge base with the guardrail, prompt, Lambda function, S3 storage) get
  *   their permissions from the Flows service role;
  * - the same guardrail enforced by Amazon Bedrock on every inference call of the account in this Region, with
- *   a resource policy that lets the account's principals apply it.
+ *   a resource policy that lets the account's principals apply it;
+ * - a monitor that reports tampering with the enforcement and denied inference, with a dashboard.
  */
 export class ExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -86,7 +88,7 @@ export class ExampleStack extends Stack {
     new GuardrailResourcePolicy(this, 'GuardrailResourcePolicy', { guardrail: approved }).allowSameAccount();
 
     // A new role for the application's containers.
-    new GuardrailEnforcedInvokerRole(this, 'AppRole', {
+    const appRole = new GuardrailEnforcedInvokerRole(this, 'AppRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Runs Bedrock inference only with the approved guardrail',
       guardrails: [approved],
@@ -110,6 +112,11 @@ export class ExampleStack extends Stack {
       models: [InvokableModel.foundationModel('amazon.nova-lite-v1:0')],
       roles: [fn.role!],
     });
+
+    // Watch the enforcement: changes to the approved guardrail and to the account's enforcement, denied inference
+    // of the two enforced roles, the guardrail's errors, throttles and intervention rate; a dashboard, and an
+    // encrypted topic that every rule and alarm notifies.
+    new GuardrailEnforcementMonitor(this, 'EnforcementMonitor', { guardrails: [approved], principals: [appRole, fn.role!] });
 
     // A Bedrock agent: its service role, an action group backed by a Lambda function, an existing
     // knowledge base, and the guardrail.

@@ -1,7 +1,7 @@
 import { Annotations, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import { Construct } from 'constructs';
-import { EnforcedGuardrail, GuardrailServiceControlPolicy, GuardrailVersion, OrganizationGuardrailPolicy } from '../src';
+import { EnforcedGuardrail, GuardrailEnforcementMonitor, GuardrailServiceControlPolicy, GuardrailVersion, OrganizationGuardrailPolicy } from '../src';
 
 /**
  * For the management account of an organization: a guardrail and its published version, enforced by an AWS
@@ -42,7 +42,7 @@ export class OrganizationStack extends Stack {
 
     // The application accounts (placeholders: use yours): whatever roles their teams create, inference needs the
     // account's approved guardrail, no unguarded path is open, and only the guardrail administrators may change it.
-    new GuardrailServiceControlPolicy(this, 'GuardrailRule', {
+    const rule = new GuardrailServiceControlPolicy(this, 'GuardrailRule', {
       guardrails: [
         EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:111122223333:guardrail/apps1guardrail', GuardrailVersion.numbered(2)),
         EnforcedGuardrail.fromArn('arn:aws:bedrock:us-east-1:444455556666:guardrail/apps2guardrail', GuardrailVersion.numbered(1)),
@@ -50,6 +50,14 @@ export class OrganizationStack extends Stack {
       targetIds: ['ou-ab12-22222222'],
       exemptAdministratorRoleArns: ['arn:aws:iam::*:role/guardrail-administrator', 'arn:aws:iam::*:role/stacksets-exec-*'],
       denyBedrockApiKeys: true,
+    });
+
+    // Organizations events arrive in us-east-1 of the management account: this stack's Region. Any change to, detach
+    // or deletion of the two policies, or disabling their policy types, and changes to the organization's guardrail,
+    // notify the monitor's topic.
+    new GuardrailEnforcementMonitor(this, 'OrganizationMonitor', {
+      guardrails: [EnforcedGuardrail.fromGuardrailVersion(version)],
+      organizationPolicies: [policy.resource, rule.resource],
     });
   }
 }

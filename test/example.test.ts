@@ -234,3 +234,32 @@ describe('the example app\'s other stacks', () => {
     expect(await decide([ALLOW_ALL], request(), undefined, controls)).toBe('ExplicitlyDenied');
   });
 });
+
+describe('the example app\'s monitor', () => {
+  const app = new App();
+  const stack = new ExampleStack(app, 'Monitored', { env: { region: 'us-east-1' } });
+  const json = Template.fromStack(stack).toJSON();
+  const resources = json.Resources as { [id: string]: any };
+  const ruleNamed = (prefix: string) => Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Events::Rule' && id.startsWith(`EnforcementMonitor${prefix}`))![1];
+  const guardrailArn = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/exampleguardrail1`;
+  const env: DeployEnv = {
+    ...DEFAULT_ENV,
+    refs: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type === 'AWS::IAM::Role' ? `${id}-name` : id])),
+    attributes: { 'GuardrailVersion.GuardrailArn': guardrailArn, 'GuardrailVersion.Version': '3' },
+  };
+
+  test('watches the approved guardrail by ARN and by ID, and the two enforced roles', () => {
+    const changes = resolveCfn(ruleNamed('GuardrailChanges').Properties.EventPattern, env);
+    expect(changes.detail.requestParameters.guardrailIdentifier).toEqual([guardrailArn, 'exampleguardrail1']);
+    const denied = resolveCfn(ruleNamed('DeniedInference').Properties.EventPattern, env);
+    const names = denied.detail.userIdentity.sessionContext.sessionIssuer.userName as string[];
+    expect(names).toHaveLength(2);
+    expect(names.some(n => n.startsWith('AppRole'))).toBe(true);
+    expect(names.some(n => n.startsWith('SummarizerServiceRole'))).toBe(true);
+  });
+
+  test('alarms on the approved version\'s metrics', () => {
+    const alarm = Object.values(resources).find(r => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'InvocationClientErrors')!;
+    expect(resolveCfn(alarm.Properties.Dimensions, env)).toEqual([{ Name: 'GuardrailArn', Value: guardrailArn }, { Name: 'GuardrailVersion', Value: '3' }]);
+  });
+});
