@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,9 +8,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { aws_organizations as organizationsRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
-import { GUARDRAIL_METRICS, guardrailMetric, ruleMatchesMetric } from './guardrail-metrics';
+import { GUARDRAIL_METRICS, guardrailMetric, ruleMetric } from './guardrail-metrics';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { INFERENCE_PATHS } from '../model/inference-paths';
+import { jsonSize } from '../private/policy-size';
+import { ENFORCED_CONFIGURATION_ACTIONS, GUARDRAIL_MUTATION_ACTIONS } from '../statements/protection';
 import { constructError } from '../util/validation';
 
 // AWS pages: https://docs.aws.amazon.com/bedrock/latest/userguide/logging-using-cloudtrail.html (Bedrock in CloudTrail),
@@ -81,7 +83,15 @@ export interface GuardrailEnforcementMonitorProps {
   readonly interventionRateThreshold?: number;
 
   /**
-   * The period of the alarms and graphs.
+   * The fewest invocations in a period for the intervention rate to count (below it, one intervention in one
+   * invocation would read as 100 %).
+   *
+   * @default 10
+   */
+  readonly minimumInvocations?: number;
+
+  /**
+   * The period of the alarms and graphs, in whole minutes.
    *
    * @default Duration.minutes(5)
    */
@@ -95,50 +105,86 @@ export interface GuardrailEnforcementMonitorProps {
   readonly dashboardName?: string;
 }
 
-/** The event names of the Amazon Bedrock calls that change a guardrail itself (request field `guardrailIdentifier`, an ID or an ARN). */
-const GUARDRAIL_CHANGE_EVENTS = ['UpdateGuardrail', 'DeleteGuardrail', 'CreateGuardrailVersion'];
-/** The event names that change a guardrail's tags (`resourceARN`) or resource policy (`resourceArn`). */
-const GUARDRAIL_ACCESS_EVENTS = ['TagResource', 'UntagResource', 'PutResourcePolicy', 'DeleteResourcePolicy'];
-/** The account's enforced guardrail configuration (DeleteEnforcedGuardrailConfiguration names only its configId). */
-const ENFORCEMENT_CONFIGURATION_EVENTS = ['PutEnforcedGuardrailConfiguration', 'DeleteEnforcedGuardrailConfiguration'];
+const withoutPrefix = (actions: string[]) => actions.map(a => a.slice(a.indexOf(':') + 1));
+/**
+ * The request field each guardrail change names the guardrail in: `guardrailIdentifier` (an ID or an ARN), `resourceARN`
+ * (the tagging calls), `resourceArn` (the resource-policy calls, the delete's as a path parameter).
+ */
+const GUARDRAIL_FIELD: { [eventName: string]: 'guardrailIdentifier' | 'resourceARN' | 'resourceArn' } = {
+  UpdateGuardrail: 'guardrailIdentifier',
+  CreateGuardrailVersion: 'guardrailIdentifier',
+  DeleteGuardrail: 'guardrailIdentifier',
+  TagResource: 'resourceARN',
+  UntagResource: 'resourceARN',
+  PutResourcePolicy: 'resourceArn',
+  DeleteResourcePolicy: 'resourceArn',
+};
+/**
+ * The events of what the enforcement protects, from the same lists as its Denies (so the two cannot drift apart): the
+ * approved guardrails' content, versions and existence; their tags and resource policies; the account's enforced
+ * guardrail configuration and model invocation logging (their deletes name only an ID, so they are not scoped).
+ */
+const eventsNamingIn = (field: string) => withoutPrefix(GUARDRAIL_MUTATION_ACTIONS).filter(n => {
+  if (GUARDRAIL_FIELD[n] === undefined) throw new Error(`GuardrailEnforcementMonitor: no request field known for ${n}`);
+  return GUARDRAIL_FIELD[n] === field;
+});
+const ACCOUNT_SETTING_EVENTS = withoutPrefix(ENFORCED_CONFIGURATION_ACTIONS);
 /** The Organizations calls that change, detach or delete a policy (request field `policyId`). */
 const ORGANIZATION_POLICY_EVENTS = ['UpdatePolicy', 'DetachPolicy', 'DeletePolicy'];
+/** The policy types of the enforcement: a new one can override a parent's (`@@assign` in a child policy) or add a gap. */
+const ENFORCEMENT_POLICY_TYPES = ['BEDROCK_POLICY', 'SERVICE_CONTROL_POLICY'];
+/** What takes an account out of the policies that target it. */
+const ACCOUNT_MOVE_EVENTS = ['MoveAccount', 'RemoveAccountFromOrganization'];
+/** The IAM calls that remove or weaken an enforced role's enforcement (its policies, boundary or trust). */
+const ROLE_CHANGE_EVENTS = [
+  'PutRolePolicy', 'DeleteRolePolicy', 'DetachRolePolicy', 'PutRolePermissionsBoundary', 'DeleteRolePermissionsBoundary', 'UpdateAssumeRolePolicy', 'DeleteRole',
+];
 
 /**
- * The event names of a denied inference attempt: the four runtime APIs (management events), and the Amazon Bedrock
- * actions of the inference paths (the API of the same name; those of the Agents runtime are data events, recorded
- * only when a trail logs them). `RetrieveAndGenerateStream` is authorized by `bedrock:RetrieveAndGenerate`.
+ * The event names of a denied inference attempt: the runtime APIs authorized by `bedrock:InvokeModel` (InvokeModel,
+ * Converse and their streaming forms are management events; StartAsyncInvoke and InvokeModelWithBidirectionalStream
+ * data events), and the Amazon Bedrock actions of the inference paths (the API of the same name; those of the Agents
+ * runtime are data events, recorded only when a trail logs them). `RetrieveAndGenerateStream` is authorized by
+ * `bedrock:RetrieveAndGenerate`.
  */
 const INFERENCE_EVENTS = [
-  'InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream',
+  'InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream', 'StartAsyncInvoke', 'InvokeModelWithBidirectionalStream',
   ...INFERENCE_PATHS.flatMap(p => p.actions).filter(a => a.startsWith('bedrock:')).map(a => a.slice('bedrock:'.length)),
   'RetrieveAndGenerateStream',
 ];
+
+/** EventBridge's default quota of an event pattern, in characters (eb-quota). */
+const EVENT_PATTERN_QUOTA = 2048;
 
 const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
 
 /**
  * Watches the guardrail enforcement of one account and Region, and tells you when someone tries to get around it.
  *
- * - **Tampering** (EventBridge rules on the CloudTrail management events of Amazon Bedrock): changes to the approved
- *   guardrails (`UpdateGuardrail`, `DeleteGuardrail`, `CreateGuardrailVersion`, matched by ID or ARN), to their tags and
- *   resource policies (`TagResource`, `UntagResource`, `PutResourcePolicy`, `DeleteResourcePolicy`), and to the
- *   account's enforced guardrail configuration; with `organizationPolicies`, changes to, detaching and deletion of
- *   those AWS Organizations policies and disabling their policy type.
+ * - **Tampering** (EventBridge rules on CloudTrail events): changes to the approved guardrails (`UpdateGuardrail`,
+ *   `DeleteGuardrail`, `CreateGuardrailVersion`, matched by ID or ARN), to their and their profiles' tags and resource
+ *   policies, and to the account's enforced guardrail configuration and model invocation logging (the same lists the
+ *   enforcement's Denies protect); with `principals`, changes to those roles' policies, boundary or trust and their
+ *   deletion (IAM: us-east-1 only); with `organizationPolicies`, changes to, detaching and deletion of those AWS
+ *   Organizations policies, new Bedrock or service control policies, disabling those policy types, and accounts moved
+ *   or removed (us-east-1 of the management account only); and changes to this monitor's own rules, alarms and topic
+ *   and to the account's trails.
  * - **Denied attempts**: an EventBridge rule on Bedrock calls of the enforced roles that failed with AccessDenied
- *   (InvokeModel, Converse, their streaming forms and the inference paths), and with `cloudTrailLogGroup` a metric
- *   filter and alarm on every denied Bedrock call of those roles.
+ *   (InvokeModel, Converse, their streaming and asynchronous forms, and the inference paths), and with
+ *   `cloudTrailLogGroup` a metric filter and alarm on every denied Bedrock call of those roles.
  * - **Guardrail health**: alarms on each approved guardrail's client errors, throttles and intervention rate
  *   (`AWS/Bedrock/Guardrails`, dimensions `GuardrailArn` and `GuardrailVersion`).
  * - **A dashboard** (`dashboard`), top to bottom: a text widget that says what the dashboard shows; the approved
- *   guardrails' invocations and interventions; their intervention rate; their client errors, server errors and
- *   throttles; the denied attempts (matches of the denied-attempt rule, and the metric filter's count); the tampering
- *   events (matches of the tampering rules); and the state of every alarm.
- * - **Notifications**: every rule and alarm notifies `topic`. The topic's policy lets only EventBridge rules and
- *   CloudWatch alarms of this account publish (`aws:SourceAccount`, `aws:SourceArn`), over TLS.
+ *   guardrails' invocations and interventions; their client errors, server errors and throttles; the denied attempts
+ *   (matches of the denied-attempt rule, and the metric filter's count); the tampering events (matches of each
+ *   tampering rule and of the monitoring rule); the notifications EventBridge failed to deliver; the state of every alarm.
+ * - **Notifications**: every rule and alarm notifies `topic`. The topic's policy lets only this monitor's EventBridge
+ *   rules and CloudWatch alarms publish as services (`aws:SourceAccount`, `aws:SourceArn`), over TLS. Nobody is
+ *   subscribed: subscribe the people or systems that must act.
  *
- * A trail must log this account's management events in this Region for any rule to fire. Create one monitor per
- * account and Region.
+ * A trail must log this account's management events in this Region for any rule to fire, and CloudTrail delivers
+ * events to EventBridge on a best-effort basis. Create one monitor per account and Region. Rules and alarms are named
+ * with a prefix from the construct path, so that the monitoring rule can watch them.
  */
 export class GuardrailEnforcementMonitor extends Construct {
   /** The topic every rule and alarm notifies. */
@@ -150,6 +196,9 @@ export class GuardrailEnforcementMonitor extends Construct {
   /** The rule that reports denied inference attempts. */
   public readonly deniedInferenceRule: events.Rule;
 
+  /** The rule that reports changes to this monitor's own rules, alarms and topic, and to the account's trails. */
+  public readonly monitoringRule: events.Rule;
+
   /** Every alarm the monitor created. */
   public readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -160,95 +209,87 @@ export class GuardrailEnforcementMonitor extends Construct {
   public readonly deniedCallsMetric?: cloudwatch.Metric;
 
   private readonly period: Duration;
+  private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: GuardrailEnforcementMonitorProps = {}) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.period = props.period ?? Duration.minutes(5);
+    this.checkProps(props);
     const threshold = props.interventionRateThreshold ?? 0.5;
-    if (!Token.isUnresolved(threshold) && !(threshold > 0 && threshold <= 1)) {
-      throw constructError(this, `interventionRateThreshold is ${threshold}, but it is a share of invocations. Fix: give a number above 0 and at most 1 (0.5 for half).`);
-    }
-    if (props.principals !== undefined && props.principals.length === 0) {
-      throw constructError(this, 'principals is empty, so the denied-attempt rule would match no one. Fix: leave principals out to watch every principal, or list the enforced roles.');
-    }
-    if (props.guardrails !== undefined && props.guardrails.length === 0) {
-      throw constructError(this, 'guardrails is empty. Fix: leave guardrails out to watch every guardrail of the account, or list the approved guardrails.');
-    }
+    const minimumInvocations = props.minimumInvocations ?? 10;
+    // Names the monitor's rules and alarms share, so that a rule can watch them by prefix.
+    this.namePrefix = Names.uniqueResourceName(this, { maxLength: 30 });
 
     this.topic = props.topic ?? new sns.Topic(this, 'Topic', {
       displayName: 'Amazon Bedrock guardrail enforcement',
-      masterKey: props.encryptionKey ?? this.createKey(),
+      masterKey: props.encryptionKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Amazon Bedrock guardrail enforcement notifications' }),
       enforceSSL: true,
     });
-    const target: events.IRuleTarget = { bind: () => ({ arn: this.topic.topicArn }) };
+    if (props.topic === undefined) this.allowServicesToUseKey(props.encryptionKey ?? (this.node.findChild('TopicKey') as kms.Key));
 
-    // Tampering.
+    // Tampering with the approved guardrails and the account's settings.
     const guardrails = props.guardrails ?? [];
-    const identifiers = guardrailIdentifiers(guardrails);
-    const arns = guardrails.map(g => g.guardrailArn);
-    const anyGuardrailArn = events.Match.wildcard('arn:*:bedrock:*:guardrail/*');
+    this.warnAboutOtherEnvironments(guardrails);
     const bedrockEvent = (eventNames: string[], more: { [key: string]: any } = {}): events.EventPattern => ({
       source: ['aws.bedrock'],
       detailType: [CLOUDTRAIL_API_CALL],
       detail: { eventSource: ['bedrock.amazonaws.com'], eventName: eventNames, ...more },
     });
-    this.tamperingRules.push(new events.Rule(this, 'GuardrailChanges', {
-      description: 'An approved Amazon Bedrock guardrail was updated, deleted or given a new version',
-      eventPattern: bedrockEvent(GUARDRAIL_CHANGE_EVENTS, guardrails.length === 0 ? {} : { requestParameters: { guardrailIdentifier: identifiers } }),
-      targets: [target],
-    }));
-    const resources = guardrails.length === 0 ? anyGuardrailArn : arns;
-    this.tamperingRules.push(new events.Rule(this, 'GuardrailAccessChanges', {
-      description: 'The tags or the resource policy of an approved Amazon Bedrock guardrail changed',
-      eventPattern: bedrockEvent(GUARDRAIL_ACCESS_EVENTS, {
-        // TagResource and UntagResource name the guardrail in resourceARN, the resource policy calls in resourceArn.
-        $or: [{ requestParameters: { resourceARN: resources } }, { requestParameters: { resourceArn: resources } }],
-      }),
-      targets: [target],
-    }));
-    this.tamperingRules.push(new events.Rule(this, 'EnforcementConfigurationChanges', {
-      description: 'The account\'s enforced Amazon Bedrock guardrail configuration was set or deleted',
-      eventPattern: bedrockEvent(ENFORCEMENT_CONFIGURATION_EVENTS),
-      targets: [target],
-    }));
+    const scoped = guardrails.length > 0;
+    this.tamperingRules.push(this.rule('GuardrailChanges', 'An approved Amazon Bedrock guardrail was updated, deleted or given a new version',
+      bedrockEvent(eventsNamingIn('guardrailIdentifier'), scoped ? { requestParameters: { guardrailIdentifier: guardrailIdentifiers(guardrails) } } : {})));
+    const anyGuardrail = [...events.Match.wildcard('arn:*:bedrock:*:guardrail/*'), ...events.Match.wildcard('arn:*:bedrock:*:guardrail-profile/*')];
+    this.tamperingRules.push(this.rule('GuardrailTagChanges', 'The tags of an approved Amazon Bedrock guardrail (or its profile) changed',
+      bedrockEvent(eventsNamingIn('resourceARN'), { requestParameters: { resourceARN: scoped ? this.guardrailResourceArns(guardrails, false) : anyGuardrail } })));
+    this.tamperingRules.push(this.rule('GuardrailPolicyChanges', 'The resource policy of an approved Amazon Bedrock guardrail (or its profile) changed',
+      bedrockEvent(eventsNamingIn('resourceArn'), { requestParameters: { resourceArn: scoped ? this.guardrailResourceArns(guardrails, true) : anyGuardrail } })));
+    this.tamperingRules.push(this.rule('AccountSettingChanges',
+      'The account\'s enforced Amazon Bedrock guardrail configuration or model invocation logging was set or deleted', bedrockEvent(ACCOUNT_SETTING_EVENTS)));
+
+    // Tampering with the organization's enforcement (recorded in us-east-1 of the management account).
     const policies = props.organizationPolicies ?? [];
     if (policies.length > 0) {
-      if (!Token.isUnresolved(stack.region) && stack.region !== 'us-east-1') {
-        Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:organizationEventsRegion',
-          `This stack is in ${stack.region}, but AWS Organizations records its events only in us-east-1 of the management account, so the Organizations rule never fires here. `
-          + 'Fix: give organizationPolicies to a GuardrailEnforcementMonitor in a us-east-1 stack of the management account.');
-      }
+      this.warnUnlessUsEast1('AWS Organizations', 'organizationPolicies');
       const organizationEvent = (detail: { [key: string]: any }): events.EventPattern => ({
         source: ['aws.organizations'],
         detailType: [CLOUDTRAIL_API_CALL],
         detail: { eventSource: ['organizations.amazonaws.com'], ...detail },
       });
-      this.tamperingRules.push(new events.Rule(this, 'OrganizationPolicyChanges', {
-        description: 'An AWS Organizations policy that enforces Amazon Bedrock guardrails was changed, detached or deleted',
-        eventPattern: organizationEvent({
-          eventName: ORGANIZATION_POLICY_EVENTS,
-          requestParameters: { policyId: policies.map(p => p.policyRef.policyId) },
-        }),
-        targets: [target],
-      }));
-      this.tamperingRules.push(new events.Rule(this, 'OrganizationPolicyTypeDisabled', {
-        description: 'The Bedrock or service control policy type was disabled in the organization',
-        eventPattern: organizationEvent({ eventName: ['DisablePolicyType'], requestParameters: { policyType: ['BEDROCK_POLICY', 'SERVICE_CONTROL_POLICY'] } }),
-        targets: [target],
-      }));
+      this.tamperingRules.push(this.rule('OrganizationPolicyChanges', 'An AWS Organizations policy that enforces Amazon Bedrock guardrails was changed, detached or deleted',
+        organizationEvent({ eventName: ORGANIZATION_POLICY_EVENTS, requestParameters: { policyId: policies.map(p => p.policyRef.policyId) } })));
+      this.tamperingRules.push(this.rule('OrganizationStructureChanges',
+        'A Bedrock or service control policy was created or its type disabled, or an account was moved or removed',
+        organizationEvent({
+          $or: [
+            { eventName: ['DisablePolicyType'], requestParameters: { policyType: ENFORCEMENT_POLICY_TYPES } },
+            { eventName: ['CreatePolicy'], requestParameters: { type: ENFORCEMENT_POLICY_TYPES } },
+            { eventName: ACCOUNT_MOVE_EVENTS },
+          ],
+        })));
+    }
+
+    // Tampering with the enforced roles (IAM records its events in us-east-1).
+    const roleNames = (props.principals ?? []).map(r => r.roleName);
+    // For the size check, a role name not known at synth counts as IAM's longest (64 characters).
+    const longestNames = roleNames.map(n => (Token.isUnresolved(n) ? 'x'.repeat(64) : n));
+    if (roleNames.length > 0) {
+      this.warnUnlessUsEast1('IAM', 'principals (the EnforcedRoleChanges rule)');
+      const roleEvent = (names: string[]): events.EventPattern => ({
+        source: ['aws.iam'],
+        detailType: [CLOUDTRAIL_API_CALL],
+        detail: { eventSource: ['iam.amazonaws.com'], eventName: ROLE_CHANGE_EVENTS, requestParameters: { roleName: names } },
+      });
+      this.tamperingRules.push(this.rule('EnforcedRoleChanges', 'An enforced role\'s policies, permissions boundary or trust policy changed, or the role was deleted',
+        roleEvent(roleNames), roleEvent(longestNames)));
     }
 
     // Denied attempts.
-    const roleNames = (props.principals ?? []).map(r => r.roleName);
-    this.deniedInferenceRule = new events.Rule(this, 'DeniedInference', {
-      description: 'An enforced principal\'s Amazon Bedrock inference was denied (AccessDenied)',
-      eventPattern: bedrockEvent(INFERENCE_EVENTS, {
-        errorCode: events.Match.prefix('AccessDenied'),
-        ...(roleNames.length === 0 ? {} : { userIdentity: { sessionContext: { sessionIssuer: { userName: roleNames } } } }),
-      }),
-      targets: [target],
+    const deniedEvent = (names: string[]) => bedrockEvent(INFERENCE_EVENTS, {
+      errorCode: events.Match.prefix('AccessDenied'),
+      ...(names.length === 0 ? {} : { userIdentity: { sessionContext: { sessionIssuer: { userName: names } } } }),
     });
+    this.deniedInferenceRule = this.rule('DeniedInference', 'An enforced principal\'s Amazon Bedrock inference was denied (AccessDenied)',
+      deniedEvent(roleNames), deniedEvent(longestNames));
     if (props.cloudTrailLogGroup !== undefined) {
       // CloudWatch Logs filter patterns are at most 1,024 characters; role names not known at synth count as 64.
       const estimate = deniedCallsPattern(roleNames.map(n => (Token.isUnresolved(n) ? 'x'.repeat(64) : n))).length;
@@ -277,14 +318,30 @@ export class GuardrailEnforcementMonitor extends Construct {
       this.alarm(`Guardrail${i + 1}ClientErrors`, metric(GUARDRAIL_METRICS.invocationClientErrors), 1, `Requests to approved ${which} failed with client errors`);
       this.alarm(`Guardrail${i + 1}Throttles`, metric(GUARDRAIL_METRICS.invocationThrottles), 1, `Requests to approved ${which} were throttled`);
       const rate = new cloudwatch.MathExpression({
-        expression: 'IF(invocations > 0, intervened / invocations, 0)',
+        // Below the minimum, a single intervention would read as a high rate: the rate counts as 0.
+        expression: `IF(invocations >= ${minimumInvocations}, intervened / invocations, 0)`,
         usingMetrics: { intervened: metric(GUARDRAIL_METRICS.invocationsIntervened), invocations: metric(GUARDRAIL_METRICS.invocations) },
         period: this.period,
         label: `Intervention rate, ${which}`,
       });
-      this.alarm(`Guardrail${i + 1}InterventionRate`, rate, threshold, `Approved ${which} intervened in more than ${threshold * 100} % of its invocations`,
-        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
+      this.alarm(`Guardrail${i + 1}InterventionRate`, rate, threshold,
+        `Approved ${which} intervened in more than ${threshold * 100} % of at least ${minimumInvocations} invocations`, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD);
     }
+
+    // The monitor itself: its rules, alarms and topic, and the account's trails.
+    this.monitoringRule = this.rule('MonitoringChanges', 'This monitor\'s rules, alarms or topic, or a CloudTrail trail, were disabled, changed or deleted', {
+      detailType: [CLOUDTRAIL_API_CALL],
+      detail: {
+        $or: [
+          { eventSource: ['cloudtrail.amazonaws.com'], eventName: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] },
+          { eventSource: ['events.amazonaws.com'], eventName: ['DisableRule', 'DeleteRule', 'PutRule'], requestParameters: { name: events.Match.prefix(this.namePrefix) } },
+          { eventSource: ['events.amazonaws.com'], eventName: ['RemoveTargets', 'PutTargets'], requestParameters: { rule: events.Match.prefix(this.namePrefix) } },
+          { eventSource: ['monitoring.amazonaws.com'], eventName: ['DisableAlarmActions', 'DeleteAlarms'], requestParameters: { alarmNames: events.Match.prefix(this.namePrefix) } },
+          { eventSource: ['monitoring.amazonaws.com'], eventName: ['PutMetricAlarm'], requestParameters: { alarmName: events.Match.prefix(this.namePrefix) } },
+          { eventSource: ['sns.amazonaws.com'], eventName: ['DeleteTopic', 'SetTopicAttributes', 'RemovePermission'], requestParameters: { topicArn: [this.topic.topicArn] } },
+        ],
+      },
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName });
     this.addWidgets(guardrails);
@@ -305,7 +362,7 @@ export class GuardrailEnforcementMonitor extends Construct {
       resources: [this.topic.topicArn],
       conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': sourceArns } },
     });
-    const rules = [...this.tamperingRules, this.deniedInferenceRule].map(r => r.ruleArn);
+    const rules = [...this.tamperingRules, this.deniedInferenceRule, this.monitoringRule].map(r => r.ruleArn);
     const added = [
       this.topic.addToResourcePolicy(statement('AllowThisMonitorsRules', 'events.amazonaws.com', rules)).statementAdded,
       ...(this.alarms.length === 0 ? [] : [this.topic.addToResourcePolicy(statement('AllowThisMonitorsAlarms', 'cloudwatch.amazonaws.com', this.alarms.map(a => a.alarmArn))).statementAdded]),
@@ -317,22 +374,113 @@ export class GuardrailEnforcementMonitor extends Construct {
     }
   }
 
-  /** The key of the created topic: rotation on, usable by EventBridge and CloudWatch of this account for SNS. */
-  private createKey(): kms.Key {
-    const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Amazon Bedrock guardrail enforcement notifications' });
-    key.addToResourcePolicy(new iam.PolicyStatement({
+  private checkProps(props: GuardrailEnforcementMonitorProps) {
+    const threshold = props.interventionRateThreshold;
+    if (threshold !== undefined && !Token.isUnresolved(threshold) && !(threshold > 0 && threshold < 1)) {
+      throw constructError(this, `interventionRateThreshold is ${threshold}, but it is a share of invocations that the alarm fires above. Fix: give a number above 0 and below 1 (0.5 for half).`);
+    }
+    const minimum = props.minimumInvocations;
+    if (minimum !== undefined && !Token.isUnresolved(minimum) && !(Number.isInteger(minimum) && minimum >= 1)) {
+      throw constructError(this, `minimumInvocations is ${minimum}. Fix: give a whole number of invocations, at least 1.`);
+    }
+    const seconds = this.period.toSeconds();
+    if (!Token.isUnresolved(seconds) && !(seconds >= 60 && seconds % 60 === 0)) {
+      throw constructError(this, `period is ${seconds} seconds, but alarms on these metrics need whole minutes. Fix: give Duration.minutes(n).`);
+    }
+    if (props.principals !== undefined && props.principals.length === 0) {
+      throw constructError(this, 'principals is empty, so the denied-attempt rule would match no one. Fix: leave principals out to watch every principal, or list the enforced roles.');
+    }
+    if (props.guardrails !== undefined && props.guardrails.length === 0) {
+      throw constructError(this, 'guardrails is empty. Fix: leave guardrails out to watch every guardrail of the account, or list the approved guardrails.');
+    }
+    if (props.topic !== undefined && props.encryptionKey !== undefined) {
+      throw constructError(this, 'encryptionKey is the key of the topic the monitor creates, but topic is given. Fix: encrypt your topic with the key yourself, and leave encryptionKey out.');
+    }
+  }
+
+  /** A rule, named with the monitor's prefix, that notifies the topic; its pattern is checked against EventBridge's quota. */
+  private rule(id: string, description: string, eventPattern: events.EventPattern, estimate: events.EventPattern = eventPattern): events.Rule {
+    const stack = Stack.of(this);
+    const size = jsonSize(stack.resolve(renderPattern(estimate)));
+    if (size > EVENT_PATTERN_QUOTA) {
+      throw constructError(this, `the event pattern of the rule ${id} would be about ${size} characters, over EventBridge's default quota of ${EVENT_PATTERN_QUOTA}. `
+        + 'Fix: leave guardrails out (the rules then watch every guardrail of the account), give fewer guardrails or principals, or raise the quota (up to 4,096) and split the monitor.');
+    }
+    return new events.Rule(this, id, {
+      ruleName: `${this.namePrefix}-${id}`,
+      description,
+      eventPattern,
+      targets: [{ bind: () => ({ arn: this.topic.topicArn }) }],
+    });
+  }
+
+  /**
+   * The approved guardrails' ARNs and their guardrail profiles' (in the guardrail's account); with `encoded`, also
+   * URL-encoded, as a path parameter may be recorded (not documented).
+   */
+  private guardrailResourceArns(guardrails: EnforcedGuardrail[], encoded: boolean): any[] {
+    const values: any[] = [];
+    for (const g of guardrails) {
+      const { account, region } = g._location;
+      const arns = [g.guardrailArn, ...(g.guardrailProfile?._arns(this, region ?? '*', account ?? '*') ?? [])];
+      for (const arn of arns) {
+        if (Token.isUnresolved(arn)) {
+          values.push(arn);
+        } else if (arn.includes('*')) {
+          values.push(...events.Match.wildcard(arn));
+        } else {
+          values.push(arn, ...(encoded ? [encodeURIComponent(arn)] : []));
+        }
+      }
+    }
+    return values;
+  }
+
+  /** Guardrails of another account or Region: their events and metrics are recorded where they are, not here. */
+  private warnAboutOtherEnvironments(guardrails: EnforcedGuardrail[]) {
+    const stack = Stack.of(this);
+    for (const g of guardrails) {
+      const { account, region } = g._location;
+      const other = [
+        ...(account !== undefined && !Token.isUnresolved(stack.account) && account !== stack.account ? [`account ${account}`] : []),
+        ...(region !== undefined && !Token.isUnresolved(stack.region) && region !== stack.region ? [`Region ${region}`] : []),
+      ];
+      if (other.length === 0) continue;
+      Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:monitoredGuardrailElsewhere',
+        `The guardrail ${g.guardrailArn} is in ${other.join(' and ')}, not this stack's: its CloudTrail events and metrics are recorded there, so this monitor never sees them. `
+        + 'Fix: monitor it with a GuardrailEnforcementMonitor in a stack of its account and Region.');
+    }
+  }
+
+  /** Services whose events are recorded only in us-east-1 (Organizations, IAM). */
+  private warnUnlessUsEast1(service: string, what: string) {
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region) || region === 'us-east-1') return;
+    Annotations.of(this).addWarningV2(`cdk-bedrock-guardrail-iam:monitorGlobalServiceRegion:${service}`,
+      `This stack is in ${region}, but ${service} records its events only in us-east-1, so the rule for ${what} never fires here. `
+      + `Fix: also create a GuardrailEnforcementMonitor with ${what.split(' ')[0]} in a us-east-1 stack${service === 'AWS Organizations' ? ' of the management account' : ''}.`);
+  }
+
+  /** The topic's key: EventBridge and CloudWatch must be able to use it to publish to the encrypted topic (sns-key-management). */
+  private allowServicesToUseKey(key: kms.IKey) {
+    const added = key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowEventBridgeAndCloudWatchToPublishToTheTopic',
       principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
-    }));
-    return key;
+    })).statementAdded;
+    if (!added) {
+      Annotations.of(this).addWarningV2('cdk-bedrock-guardrail-iam:monitorKeyImported',
+        'The topic\'s key is imported, so its policy cannot be changed here: unless it lets events.amazonaws.com and cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*, '
+        + 'no notification arrives. Fix: add that statement to the key\'s policy, or leave encryptionKey out to let the monitor create a key.');
+    }
   }
 
   /** An alarm that notifies the topic, with its statement on the topic's policy. */
   private alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string,
     comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.namePrefix}-${id}`,
       metric,
       threshold,
       evaluationPeriods: 1,
@@ -388,16 +536,22 @@ export class GuardrailEnforcementMonitor extends Construct {
         title: 'Denied inference attempts of the enforced roles',
         width,
         left: [
-          ruleMatchesMetric(this.deniedInferenceRule.ruleName, this.period, 'Denied inference (EventBridge)'),
+          ruleMetric('TriggeredRules', this.deniedInferenceRule.ruleName, this.period, 'Denied inference (EventBridge)'),
           ...(this.deniedCallsMetric === undefined ? [] : [this.deniedCallsMetric.with({ label: 'Denied Bedrock calls (CloudTrail log group)' })]),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Tampering with the enforcement',
         width,
-        left: this.tamperingRules.map(r => ruleMatchesMetric(r.ruleName, this.period, r.node.id)),
+        left: [...this.tamperingRules, this.monitoringRule].map(r => ruleMetric('TriggeredRules', r.ruleName, this.period, r.node.id)),
       }),
     );
+    this.dashboard.addWidgets(new cloudwatch.GraphWidget({
+      title: 'Notifications EventBridge failed to deliver',
+      width: 24,
+      left: [...this.tamperingRules, this.deniedInferenceRule, this.monitoringRule]
+        .map(r => ruleMetric('FailedInvocations', r.ruleName, this.period, r.node.id)),
+    }));
     if (this.alarms.length > 0) {
       this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }));
     }
@@ -429,4 +583,10 @@ function deniedCallsPattern(roleNames: string[]): string {
   const denied = '$.errorCode = "AccessDenied*"';
   const who = roleNames.length === 0 ? '' : ` && (${roleNames.map(n => `$.userIdentity.sessionContext.sessionIssuer.userName = "${n}"`).join(' || ')})`;
   return `{ ${source} && ${denied}${who} }`;
+}
+
+/** An event pattern as EventBridge receives it (aws-cdk-lib renders `detailType` as `detail-type`). */
+function renderPattern(pattern: events.EventPattern): any {
+  const { detailType, ...rest } = pattern as any;
+  return { ...rest, ...(detailType === undefined ? {} : { 'detail-type': detailType }) };
 }

@@ -36,13 +36,13 @@ export function guardrailMetric(name: string, guardrailArn: string, version: str
 }
 
 /**
- * How often a rule matched an event: EventBridge's `TriggeredRules` by `RuleName` (default event bus)
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+ * A per-rule EventBridge metric of the default event bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html):
+ * `TriggeredRules` (how often the rule matched an event) or `FailedInvocations` (targets it could not invoke), by `RuleName`.
  */
-export function ruleMatchesMetric(ruleName: string, period: Duration, label: string): cloudwatch.Metric {
+export function ruleMetric(metricName: 'TriggeredRules' | 'FailedInvocations', ruleName: string, period: Duration, label: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: 'AWS/Events',
-    metricName: 'TriggeredRules',
+    metricName,
     dimensionsMap: { RuleName: ruleName },
     statistic: cloudwatch.Stats.SUM,
     period,
