@@ -20,6 +20,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
   cdkVersion: '2.276.0',
   constructsVersion: '10.5.1',
 
+  // The jsii languages, named from one base name (cdk-bedrock-guardrail-iam): the Python distribution keeps it and its
+  // module is it in snake case; Java and Maven use the reverse domain of the repository's owner (io.github.example)
+  // with the base name as artifact and, without hyphens, as the last package part; .NET is it in PascalCase; Go is
+  // the repository with a -go suffix. Publishing is off (no registry credentials here): `npx projen package:code`
+  // generates the code of all four offline, and CI compiles the Python.
+  publishToPypi: { distName: 'cdk-bedrock-guardrail-iam', module: 'cdk_bedrock_guardrail_iam' },
+  publishToMaven: {
+    javaPackage: 'io.github.example.cdkbedrockguardrailiam',
+    mavenGroupId: 'io.github.example',
+    mavenArtifactId: 'cdk-bedrock-guardrail-iam',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkBedrockGuardrailIam', packageId: 'CdkBedrockGuardrailIam' },
+  publishToGo: { moduleName: 'github.com/example/cdk-bedrock-guardrail-iam-go', packageName: 'cdkbedrockguardrailiam' },
+
   // Only the npm registry is reachable from our machines and CI: nothing that needs GitHub.
   github: false,
   release: false,
@@ -128,6 +142,20 @@ project.addTask('synth:example', {
       exec: 'node -e "const m=require(\'./examples/cdk.out/manifest.json\');for(const [k,a] of Object.entries(m.artifacts)){if(a.type===\'aws:cloudformation:stack\')console.log(\'Template of stack \'+k+\': examples/cdk.out/\'+a.properties.templateFile)}"',
     },
   ],
+});
+
+// Packaging builds only the npm package here (the other languages' toolchains and registries are not reachable);
+// package:code generates the code of every jsii language offline, and compile:python checks the Python compiles.
+const packageAll = project.tasks.tryFind('package-all')!;
+packageAll.reset();
+packageAll.spawn(project.tasks.tryFind('package:js')!);
+project.addTask('package:code', {
+  description: 'Generate the Python, Java, .NET and Go code of the library (no build, no registry) into dist/code',
+  steps: [{ exec: 'jsii-pacmak --code-only --targets python --targets java --targets dotnet --targets go --force-subdirectory --outdir dist/code' }],
+});
+project.addTask('compile:python', {
+  description: 'Check that the generated Python compiles (run package:code first)',
+  steps: [{ exec: 'python3 -m compileall -q dist/code/python' }],
 });
 
 // Synth-time benchmark of the library against hand-written statements (not a test: timings are noisy).
