@@ -15,9 +15,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   jsiiVersion: '~6.0.0',
 
-  // aws-cdk-lib/interfaces (IGuardrailRef, IKeyRef, ...) and the Bedrock L1s this library
-  // accepts need a recent aws-cdk-lib.
-  cdkVersion: '2.276.0',
+  // The oldest aws-cdk-lib with every API the library uses (measured: 2.269.0 is the first whose validation plugin
+  // API gives each stack's account and Region; aws-cdk-lib/interfaces and the Bedrock L1s are older). CI also runs
+  // the tests against the newest 2.x.
+  cdkVersion: '2.269.0',
   constructsVersion: '10.5.1',
 
   // The jsii languages, named from one base name (cdk-bedrock-guardrail-iam): the Python distribution keeps it and its

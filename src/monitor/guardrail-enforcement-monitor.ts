@@ -509,6 +509,8 @@ export class GuardrailEnforcementMonitor extends Construct {
     this.dashboard.addWidgets(new cloudwatch.TextWidget({
       width: 24,
       height: 3,
+      // Explicit, so that every supported aws-cdk-lib renders the same dashboard.
+      background: cloudwatch.TextWidgetBackground.TRANSPARENT,
       markdown: '## Amazon Bedrock guardrail enforcement\n'
         + 'Approved guardrails at work (invocations, interventions, errors); inference calls of the enforced roles that IAM denied; '
         + 'changes to the guardrails and to the enforcement. Denied attempts and tampering should stay at zero: each is also sent to the notification topic.',
