@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { mayNameInKeyPolicy } from '../private/inline-roles';
-import { grantForBedrock, GUARDRAIL_CREATOR_GRANT_ACTIONS, guardrailKeyActions, guardrailKeyPolicyStatements } from '../statements/guardrail-key';
+import { grantForBedrock, GUARDRAIL_CREATOR_GRANT_ACTIONS, guardrailKeyActions, guardrailKeyPolicyStatements, grantsOnlyForAwsServicesStatement } from '../statements/guardrail-key';
 import { constructError, pathError } from '../util/validation';
 
 /**
@@ -28,7 +28,9 @@ export interface EncryptedGuardrailKeyProps extends kms.KeyProps {
 /**
  * A customer managed KMS key for Amazon Bedrock guardrails ("(Optional) Create a customer managed key for
  * your guardrail"): symmetric, with rotation on by default, and the documented key-policy and identity
- * statements for guardrail creators and users.
+ * statements for guardrail creators and users. Its policy also denies creating grants except for AWS services on a
+ * principal's behalf (the form of the AWS Control Tower control CT.KMS.PR.3), so no principal can grant the key to
+ * another.
  *
  * Pass it as `kmsKeyArn` of a `CfnGuardrail`, and as `encryptionKey` of an `EnforcedGuardrail` so that
  * invoker, agent and flow roles get `kms:Decrypt` on it.
@@ -51,6 +53,7 @@ export class EncryptedGuardrailKey extends kms.Key {
       enableKeyRotation: props.enableKeyRotation ?? true,
     });
     this.customPolicy = props.policy !== undefined;
+    this.addToResourcePolicy(grantsOnlyForAwsServicesStatement());
     // One statement per role, to which principals are added: Sids stay unique in the key policy.
     this.creatorsStatements = guardrailKeyPolicyStatements(this, 'creator');
     this.usersStatements = guardrailKeyPolicyStatements(this, 'user');

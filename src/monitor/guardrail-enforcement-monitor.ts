@@ -12,6 +12,7 @@ import { GUARDRAIL_METRICS, guardrailMetric, ruleMetric } from './guardrail-metr
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { INFERENCE_PATHS } from '../model/inference-paths';
 import { jsonSize } from '../private/policy-size';
+import { grantsOnlyForAwsServicesStatement } from '../statements/guardrail-key';
 import { ENFORCED_CONFIGURATION_ACTIONS, GUARDRAIL_MUTATION_ACTIONS } from '../statements/protection';
 import { constructError } from '../util/validation';
 
@@ -226,6 +227,7 @@ export class GuardrailEnforcementMonitor extends Construct {
       enforceSSL: true,
     });
     if (props.topic === undefined) this.allowServicesToUseKey(props.encryptionKey ?? (this.node.findChild('TopicKey') as kms.Key));
+    if (props.topic === undefined && props.encryptionKey === undefined) (this.node.findChild('TopicKey') as kms.Key).addToResourcePolicy(grantsOnlyForAwsServicesStatement());
 
     // Tampering with the approved guardrails and the account's settings.
     const guardrails = props.guardrails ?? [];

@@ -54,3 +54,20 @@ export function guardrailCreatorIdentityStatements(scope: IConstruct, keyArn: st
     allow(undefined, GUARDRAIL_CREATOR_GRANT_ACTIONS, [keyArn], grantForBedrock(scope)),
   ];
 }
+
+/**
+ * The key-policy Deny that lets only AWS services on a principal's behalf create grants on the key: no principal of
+ * the account (a key administrator included) can grant the key to a principal of its choosing. The form the AWS
+ * Control Tower control CT.KMS.PR.3 requires (`BoolIfExists`, both keys `false`: denied unless the grant is for an
+ * AWS resource or the caller is an AWS service).
+ */
+export function grantsOnlyForAwsServicesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  });
+}

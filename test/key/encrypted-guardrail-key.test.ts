@@ -82,19 +82,46 @@ test('a creator cannot create a grant for a principal of its choosing, or throug
   const forAttacker = { 'kms:GranteePrincipal': `arn:aws:iam::${ACCOUNT}:role/Attacker`, 'kms:GrantOperations': ['Decrypt'] };
   const throughAnotherService = { ...forAttacker, 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' };
   for (const context of [forAttacker, { ...forAttacker, 'kms:GrantIsForAWSResource': 'false' }, throughAnotherService]) {
-    // Key policy and identity policy together, and each alone (the other delegating to IAM or allowing nothing).
-    expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe('ImplicitlyDenied');
+    // Key policy and identity policy together, and each alone (the other delegating to IAM or allowing nothing). A grant
+    // that is not for an AWS resource is denied explicitly by the key policy; one through another service is not allowed.
+    const byKeyPolicy = context === throughAnotherService ? 'ImplicitlyDenied' : 'ExplicitlyDenied';
+    expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe(byKeyPolicy);
     expect(await decide(creator, { ...as('Creator', 'kms:CreateGrant'), context }, ROOT_ONLY)).toBe('ImplicitlyDenied');
-    expect(await decide([], { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe('ImplicitlyDenied');
+    expect(await decide([], { ...as('Creator', 'kms:CreateGrant'), context }, keyPolicy)).toBe(byKeyPolicy);
   }
+});
+
+test('no principal of the account, even one allowed everything, can grant the key to a principal of its choosing (CT.KMS.PR.3)', async () => {
+  const { keyPolicy, template } = keyWithCreatorAndUser();
+  template.hasResourceProperties('AWS::KMS::Key', {
+    KeyPolicy: {
+      Statement: Match.arrayWith([{
+        Sid: 'DenyGrantsExceptForAwsServices',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      }]),
+    },
+  });
+  const admin = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }];
+  const forAttacker = { 'kms:GranteePrincipal': `arn:aws:iam::${ACCOUNT}:role/Attacker` };
+  expect(await decide(admin, { ...as('Admin', 'kms:CreateGrant'), context: forAttacker }, keyPolicy)).toBe('ExplicitlyDenied');
+  expect(await decide(admin, { ...as('Admin', 'kms:CreateGrant'), context: { ...forAttacker, 'aws:PrincipalIsAWSService': 'false' } }, keyPolicy)).toBe('ExplicitlyDenied');
+  // A grant an AWS service creates for a resource on the principal's behalf is not denied.
+  expect(await decide(admin, { ...as('Admin', 'kms:CreateGrant'), context: BEDROCK_GRANT }, keyPolicy)).toBe('Allowed');
+  // Other key administration stays with the account.
+  expect(await decide(admin, as('Admin', 'kms:DescribeKey'), keyPolicy)).toBe('Allowed');
 });
 
 test('user: kms:Decrypt only', async () => {
   const { keyPolicy, user } = keyWithCreatorAndUser();
   expect(await decide(user, as('User', 'kms:Decrypt'), keyPolicy)).toBe('Allowed');
-  for (const action of ['kms:GenerateDataKey', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Encrypt']) {
+  for (const action of ['kms:GenerateDataKey', 'kms:DescribeKey', 'kms:Encrypt']) {
     expect(await decide(user, as('User', action), keyPolicy)).toBe('ImplicitlyDenied');
   }
+  expect(await decide(user, as('User', 'kms:CreateGrant'), keyPolicy)).toBe('ExplicitlyDenied');
   expect(await decide(user, as('User', 'kms:Decrypt', OTHER_KEY_ARN), ROOT_ONLY)).toBe('ImplicitlyDenied');
 });
 

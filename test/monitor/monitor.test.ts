@@ -403,6 +403,10 @@ describe('GuardrailEnforcementMonitor', () => {
         },
       });
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      // Grants only for AWS services (CT.KMS.PR.3), as on the guardrail key.
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'DenyGrantsExceptForAwsServices', Effect: 'Deny', Action: 'kms:CreateGrant' })]) },
+      });
     });
     test('the topic policy lets only this monitor\'s rules and alarms publish, from this account, over TLS', () => {
       const policy = Object.values(json.Resources as { [id: string]: any }).find(r => r.Type === 'AWS::SNS::TopicPolicy')!.Properties.PolicyDocument;
