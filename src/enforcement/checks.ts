@@ -100,3 +100,19 @@ export function checkTargetIds(scope: Construct, id: string, targetIds: string[]
     }
   }
 }
+
+const ROLE_ARN_PATTERN = /^arn:(aws(-[a-z]+)*|\*):iam::(\d{12}|\*):role\/[\w+=,.@/*?-]+$/;
+
+/**
+ * Throws unless `arn` is a role ARN pattern (`*` allowed in the partition, the account and the name) that does not
+ * match every role (or is a token). `what` names the prop in the message.
+ */
+export function checkRoleArnPattern(scope: Construct, id: string, what: string, arn: string) {
+  if (Token.isUnresolved(arn)) return;
+  if (!ROLE_ARN_PATTERN.test(arn)) {
+    throw pathError(scope, id, `${what} has '${arn}', which is not a role ARN. Fix: use arn:aws:iam::ACCOUNT:role/NAME, with * for any account (arn:aws:iam::*:role/GuardrailAdministrator).`);
+  }
+  if (/^[/*?]*$/.test(arn.slice(arn.indexOf(':role/') + ':role/'.length))) {
+    throw pathError(scope, id, `${what} has '${arn}', which matches every role. Fix: name the roles.`);
+  }
+}

@@ -1,6 +1,7 @@
 import { Annotations, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { checkRoleArnPattern } from './checks';
 import { warnAboutCallsWithoutGuardrail } from './service-role-paths';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { GuardrailEnforcementOptions } from '../invoker/guardrail-enforcement-options';
@@ -143,11 +144,7 @@ export class GuardrailPermissionsBoundary extends iam.ManagedPolicy {
     if (props.permissions !== undefined && !props.permissions.some(p => p.effect === iam.Effect.ALLOW)) {
       throw pathError(scope, id, 'permissions has no Allow statement, so the boundary would permit nothing. Fix: leave permissions out to permit everything else, or list Allow statements.');
     }
-    for (const arn of props.assumableRoleArns ?? []) {
-      if (!Token.isUnresolved(arn) && !/^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):role\/.+$/.test(arn)) {
-        throw pathError(scope, id, `assumableRoleArns has '${arn}', which is not a role ARN. Fix: use arn:aws:iam::ACCOUNT:role/NAME (a * in the name or account is allowed).`);
-      }
-    }
+    for (const arn of props.assumableRoleArns ?? []) checkRoleArnPattern(scope, id, 'assumableRoleArns', arn);
     const path = props.path ?? '/';
     if (!Token.isUnresolved(path) && !/^\/([\x21-\x7e]*\/)?$/.test(path)) {
       throw pathError(scope, id, `path '${path}' is not an IAM path. Fix: use / or a path that starts and ends with / (/teams/).`);

@@ -2,7 +2,7 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
-import { checkTargetIds } from './checks';
+import { checkRoleArnPattern, checkTargetIds } from './checks';
 import { warnAboutCallsWithoutGuardrail } from './service-role-paths';
 import { EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePath } from '../model/inference-path';
@@ -106,8 +106,6 @@ export interface GuardrailServiceControlPolicyProps {
 /** The AWS Organizations quota of a service control policy, in characters (orgs_reference_limits). */
 const SERVICE_CONTROL_POLICY_QUOTA = 5120;
 
-const EXEMPT_ROLE_ARN = /^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):role\/[\w+=,.@/*?-]+$/;
-
 /**
  * A service control policy (`AWS::Organizations::Policy` of type `SERVICE_CONTROL_POLICY`) that carries the
  * guardrail rule to every principal of the member accounts it targets, including roles that application teams
@@ -154,7 +152,7 @@ export class GuardrailServiceControlPolicy extends Construct {
       throw pathError(scope, id, 'guardrails is empty, so no inference request could ever be allowed. Fix: pass at least one EnforcedGuardrail, the approved guardrails of the targeted accounts.');
     }
     const exempt = props.exemptAdministratorRoleArns ?? [];
-    for (const arn of exempt) checkExemptRoleArn(scope, id, arn);
+    for (const arn of exempt) checkRoleArnPattern(scope, id, 'exemptAdministratorRoleArns', arn);
     if (exempt.length > 0 && !parts.has(ServiceControlPolicyPart.GUARDRAIL_PROTECTION)) {
       throw pathError(scope, id, 'exemptAdministratorRoleArns is given, but the policy has no GUARDRAIL_PROTECTION part, the only part they are exempt from. '
         + 'Fix: give them to the policy that holds GUARDRAIL_PROTECTION.');
@@ -213,17 +211,6 @@ export class GuardrailServiceControlPolicy extends Construct {
       content: this.document,
       targetIds: props.targetIds,
     });
-  }
-}
-
-function checkExemptRoleArn(scope: Construct, id: string, arn: string) {
-  if (Token.isUnresolved(arn)) return;
-  if (!EXEMPT_ROLE_ARN.test(arn)) {
-    throw pathError(scope, id, `exemptAdministratorRoleArns has '${arn}', which is not a role ARN. Fix: use arn:aws:iam::ACCOUNT:role/NAME, with * for any account (arn:aws:iam::*:role/GuardrailAdministrator).`);
-  }
-  const name = arn.slice(arn.indexOf(':role/') + ':role/'.length);
-  if (/^[/*?]*$/.test(name)) {
-    throw pathError(scope, id, `exemptAdministratorRoleArns has '${arn}', which matches every role, so every principal would be exempt. Fix: name the administrator roles.`);
   }
 }
 

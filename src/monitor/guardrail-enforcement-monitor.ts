@@ -221,13 +221,15 @@ export class GuardrailEnforcementMonitor extends Construct {
     // Names the monitor's rules and alarms share, so that a rule can watch them by prefix.
     this.namePrefix = Names.uniqueResourceName(this, { maxLength: 30 });
 
-    this.topic = props.topic ?? new sns.Topic(this, 'Topic', {
-      displayName: 'Amazon Bedrock guardrail enforcement',
-      masterKey: props.encryptionKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Amazon Bedrock guardrail enforcement notifications' }),
-      enforceSSL: true,
-    });
-    if (props.topic === undefined) this.allowServicesToUseKey(props.encryptionKey ?? (this.node.findChild('TopicKey') as kms.Key));
-    if (props.topic === undefined && props.encryptionKey === undefined) (this.node.findChild('TopicKey') as kms.Key).addToResourcePolicy(grantsOnlyForAwsServicesStatement());
+    if (props.topic !== undefined) {
+      this.topic = props.topic;
+    } else {
+      const key = props.encryptionKey ?? new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Amazon Bedrock guardrail enforcement notifications' });
+      // Grants only for AWS services, on a key the monitor creates (a given key's policy is its owner's).
+      if (props.encryptionKey === undefined) key.addToResourcePolicy(grantsOnlyForAwsServicesStatement());
+      this.allowServicesToUseKey(key);
+      this.topic = new sns.Topic(this, 'Topic', { displayName: 'Amazon Bedrock guardrail enforcement', masterKey: key, enforceSSL: true });
+    }
 
     // Tampering with the approved guardrails and the account's settings.
     const guardrails = props.guardrails ?? [];
