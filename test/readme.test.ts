@@ -13,6 +13,10 @@ import * as library from '../src';
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
 
+// The README's cdk-nag example is for cdk-nag 2 (cdk-nag 3 needs no import: the checks are a validation plugin);
+// cdk-nag 2 is installed as cdk-nag-v2.
+jest.mock('cdk-nag', () => jest.requireActual('cdk-nag-v2'));
+
 /** Examples import the package by name; here it is the source. */
 function requireForExample(name: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -38,10 +38,13 @@ export interface CommandLineAcknowledgement {
  * The findings, each with its construct path and, when acknowledged, the reason: acknowledgements made in the
  * app (`Validations.of(construct).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-RULE[…]', reason })`,
  * recorded in the cloud assembly) apply to the construct and everything under it, as in `cdk synth`;
- * command-line ones name a rule with or without its detail, and optionally a construct path or
+ * cdk-nag suppressions recorded in the template (cdk-nag 2's `NagSuppressions`) apply to their resource or
+ * template, unless `templateSuppressions` is false (cdk-nag 2 applies them itself); command-line ones name a rule with or without its detail, and optionally a construct path or
  * `STACK/LOGICAL_ID` (for templates without construct paths).
  */
-export function reportFindings(findings: Finding[], extra: CommandLineAcknowledgement[] = []): ReportedFinding[] {
+export function reportFindings(
+  findings: Finding[], extra: CommandLineAcknowledgement[] = [], options: { readonly templateSuppressions?: boolean } = {},
+): ReportedFinding[] {
   return findings.map(f => {
     const ruleName = ruleNameOf(f.rule, f.detail);
     const constructPath = f.stack.constructPaths.get(f.logicalId);
@@ -56,7 +59,9 @@ export function reportFindings(findings: Finding[], extra: CommandLineAcknowledg
       constructPath,
       message: f.message === undefined ? f.rule.info : `${f.rule.info.replace(/ Fix: .*$/, '')} ${f.message} Fix: ${f.rule.info.replace(/^.* Fix: /, '')}`,
     };
-    const acknowledged = acknowledgedInApp(f.stack, ruleName, constructPath) ?? acknowledgedOnCommandLine(extra, reported);
+    const acknowledged = acknowledgedInApp(f.stack, ruleName, constructPath)
+      ?? (options.templateSuppressions === false ? undefined : acknowledgedInTemplate(f.stack, f.logicalId, f.rule, f.detail))
+      ?? acknowledgedOnCommandLine(extra, reported);
     return acknowledged === undefined ? reported : { ...reported, acknowledged };
   });
 }
@@ -72,6 +77,45 @@ function acknowledgedInApp(stack: TemplateStack, ruleName: string, constructPath
     }
     if (at === '' || at === '/') return undefined;
     at = at.slice(0, at.lastIndexOf('/'));
+  }
+}
+
+/**
+ * The reason of a cdk-nag suppression the template records for the finding (`Metadata.cdk_nag.rules_to_suppress` of
+ * the resource, or of the template): what cdk-nag 2's `NagSuppressions` writes (`BedrockGuardrail-RULE`, with
+ * `appliesTo` for the detail: strings or `{ regex: '/…/' }`), and what `writeSuppressionsToCloudFormation` writes
+ * (`BedrockGuardrail::BedrockGuardrail-RULE[detail]`). Matched as cdk-nag 2 matches them.
+ */
+function acknowledgedInTemplate(stack: TemplateStack, logicalId: string, rule: RuleSpec, detail: string | undefined): string | undefined {
+  const suppressions = [
+    ...asList(stack.template?.Resources?.[logicalId]?.Metadata?.cdk_nag?.rules_to_suppress),
+    ...asList(stack.template?.Metadata?.cdk_nag?.rules_to_suppress),
+  ];
+  for (const suppression of suppressions) {
+    if (typeof suppression?.reason !== 'string') continue;
+    if (suppression.id === `${PACK_NAME}::${ruleNameOf(rule, detail)}`) return suppression.reason;
+    if (suppression.id !== `${PACK_NAME}-${rule.id}`) continue;
+    const appliesTo = suppression.appliesTo ?? suppression.applies_to;
+    if (appliesTo === undefined) return suppression.reason;
+    if (detail !== undefined && asList(appliesTo).some(a => typeof a === 'string' ? a === detail : matchesRegex(a?.regex, detail))) {
+      return `[${detail}] ${suppression.reason}`;
+    }
+  }
+  return undefined;
+}
+
+function asList(value: any): any[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** cdk-nag's `{ regex: '/pattern/flags' }`; one that is not a valid expression matches nothing. */
+function matchesRegex(regex: unknown, value: string): boolean {
+  const m = typeof regex === 'string' ? /\/(.*)\/(.*)?/.exec(regex) : null;
+  if (!m) return false;
+  try {
+    return new RegExp(m[1], m[2] || '').test(value);
+  } catch {
+    return false;
   }
 }
 

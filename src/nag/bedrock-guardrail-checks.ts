@@ -3,6 +3,7 @@ import {
   App,
   Aspects,
   CfnResource,
+  IAspect,
   IPolicyValidationContext,
   IPolicyValidationPlugin,
   PolicyValidationPluginReport,
@@ -11,6 +12,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { newNag2Pack } from './cdk-nag-2';
 import { readAssembly, readSynthesizedStack, TemplateStack, withNestedStacks } from '../check/input';
 import { PACK_NAME, reportFindings, ReportedFinding } from '../check/report';
 import { ALL_RULES, checkTemplates } from '../check/rules';
@@ -33,16 +35,48 @@ export interface BedrockGuardrailChecksProps {
    * @default false
    */
   readonly writeSuppressionsToCloudFormation?: boolean;
+
+  /**
+   * Fail the synth on warnings too. By default a finding of warning level is printed and does not fail
+   * `cdk synth`; errors do. As a validation plugin, aws-cdk-lib's context `@aws-cdk/core:strictCfnValidateErrors`
+   * = `true` also makes warnings fail (every plugin's); as a cdk-nag 2 aspect, `cdk synth --strict` does.
+   *
+   * @default false
+   */
+  readonly failOnWarnings?: boolean;
+
+  /**
+   * Only as a cdk-nag 2 aspect: write cdk-nag 2's compliance report of each stack (CSV,
+   * `BedrockGuardrail-<stack>-NagReport.csv` in the output directory), as cdk-nag 2's packs do by default.
+   *
+   * @default true
+   */
+  readonly reports?: boolean;
+
+  /**
+   * Only as a cdk-nag 2 aspect: log each finding suppressed with `NagSuppressions` as an info annotation, with
+   * its reason, as cdk-nag 2's `logIgnores`.
+   *
+   * @default false
+   */
+  readonly logIgnores?: boolean;
 }
 
 /**
  * Checks, at synth, that the principals of a whole CDK app can only call Amazon Bedrock models with a
  * guardrail, and the related documented pitfalls: a validation plugin of aws-cdk-lib, registered like
- * cdk-nag 3's packs and usable beside them.
+ * cdk-nag 3's packs and usable beside them, or a cdk-nag 2 pack, added as an aspect like cdk-nag 2's packs.
  *
- * Register it with `Validations.of(app).addPlugins(new BedrockGuardrailChecks(app))`; acknowledge a
- * finding with `Validations.of(construct).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-RULE', reason })`
- * (the exact id, with any `[finding]` suffix, is printed with each finding).
+ * As a validation plugin (no cdk-nag needed, or beside cdk-nag 3): register it with
+ * `Validations.of(app).addPlugins(new BedrockGuardrailChecks(app))`; acknowledge a finding with
+ * `Validations.of(construct).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-RULE', reason })` (the exact id,
+ * with any `[finding]` suffix, is printed with each finding).
+ *
+ * As a cdk-nag 2 pack (cdk-nag 2 installed in the app): `Aspects.of(app).add(new BedrockGuardrailChecks(app))`;
+ * findings are annotations (errors and warnings) with the same rule ids, acknowledged with cdk-nag 2's
+ * `NagSuppressions` (`appliesTo` for the part in brackets).
+ *
+ * Errors fail `cdk synth`; warnings are printed and do not, unless `failOnWarnings` is set.
  *
  * It reads the synthesized templates of every stack of the app together, with the same rules as the
  * `cdk-bedrock-guardrail-iam check` command for pipelines: a policy in one stack that names a role of another
@@ -55,13 +89,14 @@ export interface BedrockGuardrailChecksProps {
  * `BedrockPolicyWithoutResourcePolicy`, `GuardrailWithoutCustomerManagedKey`, `AgentWithoutGuardrail`.
  * Nested stacks are read with their parent.
  */
-export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
+export class BedrockGuardrailChecks implements IPolicyValidationPlugin, IAspect {
   /** The rule ids of the pack. */
   public static readonly RULE_IDS = ALL_RULES.map(r => `${PACK_NAME}-${r.id}`);
 
   public readonly name: string = PACK_NAME;
   public readonly ruleIds?: string[] = BedrockGuardrailChecks.RULE_IDS;
   private readonly props: BedrockGuardrailChecksProps;
+  private nag2Pack?: IAspect;
 
   /**
    * @param scope optional, as for cdk-nag's packs (`new BedrockGuardrailChecks(app)`): the pack checks the app
@@ -82,6 +117,15 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
   /** The pack's name, as cdk-nag's packs give it. */
   public get readPackName(): string {
     return this.name;
+  }
+
+  /**
+   * Called by aws-cdk-lib for each construct when the checks are added as an aspect, the way cdk-nag 2 packs are
+   * (`Aspects.of(app).add(checks)`): needs cdk-nag 2 in the app, and applies the rules as a cdk-nag 2 pack.
+   */
+  public visit(node: IConstruct): void {
+    this.nag2Pack ??= newNag2Pack(this.props);
+    this.nag2Pack.visit(node);
   }
 
   /** Called by aws-cdk-lib after synthesis: checks every stack of the app. */
@@ -126,7 +170,9 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin {
         ...(withConstructPaths && r.constructPath !== undefined ? { constructPath: r.constructPath } : {}),
       })),
     }));
-    return { success: violations.length === 0, violations };
+    // Warnings are reported and do not fail the synth, unless asked (aws-cdk-lib fails it on a report that is not a success).
+    const success = this.props.failOnWarnings ? violations.length === 0 : violations.every(v => v.severity !== 'error');
+    return { success, violations };
   }
 }
 

@@ -331,6 +331,31 @@ describe('as a validation plugin', () => {
     expect(() => second.app.synth()).not.toThrow();
   });
 
+  test('a warning is reported and does not fail the synth, unless failOnWarnings or aws-cdk-lib\'s strict context asks', () => {
+    const build = (props = {}, context = {}) => {
+      const app = new App({ context });
+      Validations.of(app).addPlugins(new BedrockGuardrailChecks(app, props));
+      const stack = new Stack(app, 'Test', { env: { account: DEFAULT_ENV.account, region: 'us-east-1' } });
+      new bedrock.CfnGuardrail(stack, 'NoKey', {
+        name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no', wordPolicyConfig: { wordsConfig: [{ text: 'x' }] },
+      });
+      return app;
+    };
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const lenient = build();
+      expect(() => lenient.synth()).not.toThrow();
+      expect(printed.mock.calls.flat().join('\n')).toMatch(/BedrockGuardrail-GuardrailWithoutCustomerManagedKey/);
+      expect(new BedrockGuardrailChecks().validateScope(lenient)).toEqual(expect.objectContaining({ success: true }));
+      expect(() => build({ failOnWarnings: true }).synth()).toThrow(/BedrockGuardrail-GuardrailWithoutCustomerManagedKey/);
+      const strict = new BedrockGuardrailChecks(undefined, { failOnWarnings: true });
+      expect(strict.validateScope(lenient)).toEqual(expect.objectContaining({ success: false }));
+      expect(() => build({}, { '@aws-cdk/core:strictCfnValidateErrors': true }).synth()).toThrow(/BedrockGuardrail-GuardrailWithoutCustomerManagedKey/);
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
   test('each run reads the tree as it is: a grant added between two runs in one test is found', () => {
     const { app, stack } = newStack();
     const role = appRole(stack);
