@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-bedrock-guardrail-iam',
@@ -86,7 +86,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
-  gitignore: ['examples/cdk.out/', '.ci-tmp/'],
+  gitignore: ['examples/cdk.out/', '.ci-tmp/', '.stryker-tmp/', 'reports/'],
 });
 
 // The layers of src/ (docs/ARCHITECTURE.md), kept by lint: each layer imports only from the layers before it.
@@ -137,7 +137,7 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // ts-jest transpiles without type checks: type-check tests, examples and sources before running them.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
-project.npmignore?.exclude('examples/', 'bench/', '.ci/');
+project.npmignore?.exclude('examples/', 'bench/', '.ci/', 'stryker.config.json', '.stryker-tmp/', 'reports/');
 
 // Synthesize the example app (every public construct) with the CDK CLI.
 project.addTask('synth:example', {
@@ -164,6 +164,47 @@ project.addTask('package:code', {
 project.addTask('compile:python', {
   description: 'Check that the generated Python compiles (run package:code first)',
   steps: [{ exec: 'python3 -m compileall -q dist/code/python' }],
+});
+
+// Mutation testing of the security core with StrykerJS (docs/ARCHITECTURE.md, "Mutation testing"): each mutant runs
+// only the tests that cover it (per-test coverage, and jest's related tests). Not in CI: the whole core takes long.
+// One file: `npx projen mutate -- --mutate src/guardrail/guardrail-version.ts`.
+new JsonFile(project, 'stryker.config.json', {
+  obj: {
+    $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
+    packageManager: 'npm',
+    testRunner: 'jest',
+    coverageAnalysis: 'perTest',
+    mutate: [
+      'src/statements/**/*.ts',
+      'src/private/**/*.ts',
+      'src/guardrail/**/*.ts',
+      'src/model/**/*.ts',
+      'src/enforcement/**/*.ts',
+      'src/monitor/**/*.ts',
+    ],
+    jest: {
+      projectType: 'custom',
+      enableFindRelatedTests: true,
+      // Transpile only (types are checked by `npx projen test`), one reporter.
+      config: {
+        transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }] },
+        reporters: ['default'],
+      },
+    },
+    concurrency: 2,
+    timeoutMS: 60000,
+    reporters: ['clear-text', 'progress', 'html', 'json'],
+    htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+    jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+    thresholds: { high: 95, low: 90, break: null },
+    tempDirName: '.stryker-tmp',
+    ignorePatterns: ['dist', 'lib', 'coverage', 'test-reports', 'reports', 'examples/cdk.out', '.jsii', '.jsii.tabl.json', 'API.md'],
+  },
+});
+project.addTask('mutate', {
+  description: 'Mutation testing of the security core (StrykerJS): the score per file in reports/mutation/; pass -- --mutate FILE for one file',
+  steps: [{ exec: 'stryker run', receiveArgs: true }],
 });
 
 // Synth-time benchmark of the library against hand-written statements (not a test: timings are noisy).
