@@ -86,7 +86,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
-  gitignore: ['examples/cdk.out/', '.ci-tmp/', '.stryker-tmp/', 'reports/'],
+  // .jsii.tabl.json: the translations of the examples, written by rosetta:extract next to .jsii (a build output).
+  gitignore: ['examples/cdk.out/', '.ci-tmp/', '/.jsii.tabl.json', '.stryker-tmp/', 'reports/'],
 });
 
 // The layers of src/ (docs/ARCHITECTURE.md), kept by lint: each layer imports only from the layers before it.
@@ -137,7 +138,22 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // ts-jest transpiles without type checks: type-check tests, examples and sources before running them.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
-project.npmignore?.exclude('examples/', 'bench/', '.ci/', 'stryker.config.json', '.stryker-tmp/', 'reports/');
+project.npmignore?.exclude('examples/', 'bench/', '.ci/', '/rosetta/', 'stryker.config.json', '.stryker-tmp/', 'reports/');
+// The npm package carries the examples' translations, as rosetta recommends (jsii-pacmak reads them from there).
+project.npmignore?.include('/.jsii.tabl.json');
+
+// Every TypeScript example (README, `@example` in doc comments) must compile and translate to Python, Java, C# and
+// Go: `this` is a Stack (rosetta/default.ts-fixture). The tablet is deleted first: rosetta reuses the translations it
+// holds without reporting their translation errors again, so a second run would pass. --batch compiles the examples
+// in one program (about 30 s instead of 70 on 2 cores).
+const rosettaExtract = project.addTask('rosetta:extract', {
+  description: 'Compile and translate every TypeScript example of the assembly (README, doc comments); fails on any error',
+  steps: [
+    { exec: 'rm -f .jsii.tabl.json' },
+    { exec: 'jsii-rosetta extract --strict --batch' },
+  ],
+});
+project.postCompileTask.spawn(rosettaExtract);
 
 // Synthesize the example app (every public construct) with the CDK CLI.
 project.addTask('synth:example', {

@@ -48,6 +48,11 @@ export interface EnforceGuardrailsProps extends GuardrailEnforcementOptions {
  * there is no policy to add to.
  *
  * @example
+ * import { App, Aspects } from 'aws-cdk-lib';
+ * import { EnforcedGuardrail, EnforceGuardrails, GuardrailVersion } from 'cdk-bedrock-guardrail-iam';
+ *
+ * declare const app: App;
+ * const arn = 'arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456';
  * Aspects.of(app).add(new EnforceGuardrails({ guardrails: [EnforcedGuardrail.fromArn(arn, GuardrailVersion.numbered(1))] }));
  */
 export class EnforceGuardrails implements IAspect {
