@@ -154,6 +154,9 @@ const rosettaExtract = project.addTask('rosetta:extract', {
   ],
 });
 project.postCompileTask.spawn(rosettaExtract);
+// The README's cdk-nag example is for cdk-nag 2 (with cdk-nag 3 the checks need no import): rosetta compiles the
+// examples against it.
+project.package.addField('jsiiRosetta', { exampleDependencies: { 'cdk-nag': '^2.36.8' } });
 
 // Synthesize the example app (every public construct) with the CDK CLI.
 project.addTask('synth:example', {

@@ -11,7 +11,7 @@ import * as library from '../src';
  * or fails at synth, fails this test.
  */
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
+const examples = [...readme.matchAll(/```ts(?: fixture=[\w-]+)?\n([\s\S]*?)```/g)].map(m => m[1]);
 
 // The README's cdk-nag example is for cdk-nag 2 (cdk-nag 3 needs no import: the checks are a validation plugin);
 // cdk-nag 2 is installed as cdk-nag-v2.
