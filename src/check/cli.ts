@@ -16,6 +16,9 @@ Options:
   --acknowledge RULE[:PATH]    accept the findings of RULE (optionally RULE[DETAIL]), under a construct
                                path or STACK/LOGICAL_ID; repeatable. Acknowledgements made in the app with
                                Validations.of(x).acknowledge() are read from the cloud assembly.
+  --ignore-template-suppressions
+                               do not honour cdk-nag suppressions written in the templates (cdk-nag 2's
+                               NagSuppressions, Metadata.cdk_nag); by default they are honoured, as in cdk synth.
 
 Exit code: 0 when there is no unacknowledged error, 1 when there is one, 2 for bad input.
 `;
@@ -58,7 +61,7 @@ export function main(argv: string[], output: CommandOutput = PROCESS_OUTPUT): nu
   }
   try {
     const stacks = readInputs(options.paths);
-    const findings = reportFindings(checkTemplates(stacks), options.acknowledgements);
+    const findings = reportFindings(checkTemplates(stacks), options.acknowledgements, { templateSuppressions: !options.ignoreTemplateSuppressions });
     const names = stacks.map(s => s.name);
     const report = options.format === 'json' ? formatJson(findings, names)
       : options.format === 'sarif' ? formatSarif(findings, { version: packageVersion() })
@@ -89,6 +92,7 @@ interface Options {
   readonly format: 'text' | 'json' | 'sarif';
   readonly output?: string;
   readonly acknowledgements: CommandLineAcknowledgement[];
+  readonly ignoreTemplateSuppressions: boolean;
   readonly help: boolean;
 }
 
@@ -98,6 +102,7 @@ function parseOptions(args: string[]): Options {
   let format: Options['format'] = 'text';
   let out: string | undefined;
   let help = false;
+  let ignoreTemplateSuppressions = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -122,6 +127,9 @@ function parseOptions(args: string[]): Options {
         acknowledgements.push(parseAcknowledgement(v));
         break;
       }
+      case '--ignore-template-suppressions':
+        ignoreTemplateSuppressions = true;
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -132,7 +140,7 @@ function parseOptions(args: string[]): Options {
     }
   }
   if (paths.length === 0 && !help) throw new Error('Give a cloud assembly directory (cdk.out) or template files to check.');
-  return { paths, format, output: out, acknowledgements, help };
+  return { paths, format, output: out, acknowledgements, ignoreTemplateSuppressions, help };
 }
 
 function packageVersion(): string | undefined {

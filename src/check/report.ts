@@ -87,21 +87,28 @@ function acknowledgedInApp(stack: TemplateStack, ruleName: string, constructPath
  * (`BedrockGuardrail::BedrockGuardrail-RULE[detail]`). Matched as cdk-nag 2 matches them.
  */
 function acknowledgedInTemplate(stack: TemplateStack, logicalId: string, rule: RuleSpec, detail: string | undefined): string | undefined {
-  const suppressions = [
-    ...asList(stack.template?.Resources?.[logicalId]?.Metadata?.cdk_nag?.rules_to_suppress),
-    ...asList(stack.template?.Metadata?.cdk_nag?.rules_to_suppress),
-  ];
-  for (const suppression of suppressions) {
-    if (typeof suppression?.reason !== 'string') continue;
-    if (suppression.id === `${PACK_NAME}::${ruleNameOf(rule, detail)}`) return suppression.reason;
+  const onResource = asList(stack.template?.Resources?.[logicalId]?.Metadata?.cdk_nag?.rules_to_suppress);
+  const onTemplate = asList(stack.template?.Metadata?.cdk_nag?.rules_to_suppress);
+  for (const [suppression, atResource] of [...onResource.map(r => [r, true] as const), ...onTemplate.map(r => [r, false] as const)]) {
+    const reason = reasonOf(suppression);
+    // cdk-nag 2 refuses a suppression with a reason under 10 characters.
+    if (reason === undefined || reason.length < 10) continue;
+    // What writeSuppressionsToCloudFormation writes on a resource.
+    if (atResource && suppression.id === `${PACK_NAME}::${ruleNameOf(rule, detail)}`) return reason;
     if (suppression.id !== `${PACK_NAME}-${rule.id}`) continue;
     const appliesTo = suppression.appliesTo ?? suppression.applies_to;
-    if (appliesTo === undefined) return suppression.reason;
+    if (appliesTo === undefined) return reason;
     if (detail !== undefined && asList(appliesTo).some(a => typeof a === 'string' ? a === detail : matchesRegex(a?.regex, detail))) {
-      return `[${detail}] ${suppression.reason}`;
+      return `[${detail}] ${reason}`;
     }
   }
   return undefined;
+}
+
+/** A suppression's reason, decoded as cdk-nag 2 encodes reasons with characters beyond Latin-1 (`is_reason_encoded`). */
+function reasonOf(suppression: any): string | undefined {
+  if (typeof suppression?.reason !== 'string') return undefined;
+  return suppression.is_reason_encoded === true ? Buffer.from(suppression.reason, 'base64').toString() : suppression.reason;
 }
 
 function asList(value: any): any[] {

@@ -111,7 +111,8 @@ export const RULES = {
   },
   PrincipalOutsideTemplates: {
     id: 'PrincipalOutsideTemplates',
-    severity: 'warning',
+    // An error: a grant of inference the checks cannot see guarded is treated as unguarded (fail closed).
+    severity: 'error',
     info: 'A policy gives Bedrock inference or an inference path to a principal that none of the checked templates defines (for example a role imported '
       + 'from outside the app), without an enforcement Deny of its own, so whether the principal is guarded cannot be checked. '
       + 'Fix: attach a GuardrailEnforcementPolicy to that principal, check it and acknowledge this finding, or check its templates together with these.',

@@ -84,8 +84,8 @@ export interface BedrockGuardrailChecksProps {
  *
  * Rules (`BedrockGuardrail-…`): errors `GuardrailEnforcementMissing`, `UnguardedInferencePath`,
  * `ApprovedGuardrailNotProtected`, `IneffectiveGuardrailCondition`, `NonexistentBedrockAction`,
- * `BedrockServiceWithoutConfusedDeputyConditions`, `MalformedBedrockPolicy`; warnings `InferencePathAllowed`,
- * `UnknownManagedPolicy`, `PrincipalOutsideTemplates`, `EnforcedPrincipalCallsAgentOrRag`, `SelectiveContentGuarding`,
+ * `BedrockServiceWithoutConfusedDeputyConditions`, `MalformedBedrockPolicy`, `PrincipalOutsideTemplates`; warnings
+ * `InferencePathAllowed`, `UnknownManagedPolicy`, `EnforcedPrincipalCallsAgentOrRag`, `SelectiveContentGuarding`,
  * `BedrockPolicyWithoutResourcePolicy`, `GuardrailWithoutCustomerManagedKey`, `AgentWithoutGuardrail`.
  * Nested stacks are read with their parent.
  */
@@ -133,7 +133,10 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin, IAspect 
     const stacks = context.stackTemplates.flatMap(t => withNestedStacks(readSynthesizedStack(t.templatePath, {
       name: t.stackConstructPath, account: t.accountId, region: t.region,
     }), path.dirname(t.templatePath)));
-    return this.report(reportFindings(checkTemplates(stacks)), false);
+    // aws-cdk-lib (2.269 and later) also gives the app's construct tree, where acknowledgements on a Stage or the
+    // App are seen (the assembly records only those inside stacks).
+    const root = (context as { appConstruct?: IConstruct }).appConstruct;
+    return this.report(reportFindings(checkTemplates(stacks)), false, root);
   }
 
   /**
@@ -147,32 +150,81 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin, IAspect 
     const prefix = scope.node.path;
     const stacks = readAssembly(assembly.directory).filter((s: TemplateStack) => prefix === '' || s.name === prefix || s.name.startsWith(`${prefix}/`)
       || [...s.constructPaths.values()].some(p => p === prefix || p.startsWith(`${prefix}/`)));
-    return this.report(reportFindings(checkTemplates(stacks)), true);
+    return this.report(reportFindings(checkTemplates(stacks)), true, root);
   }
 
-  private report(findings: ReportedFinding[], withConstructPaths: boolean): PolicyValidationPluginReport {
-    // One violation per rule name, with every resource that has it (as aws-cdk-lib groups them).
-    const byRule = new Map<string, { finding: ReportedFinding; resources: ReportedFinding[] }>();
-    for (const f of findings) {
-      const entry = byRule.get(f.ruleName) ?? { finding: f, resources: [] };
+  /**
+   * The report: one violation per rule name (as aws-cdk-lib groups them), with the resources whose finding is not
+   * acknowledged at or above them. aws-cdk-lib suppresses a violation whose rule name is acknowledged **anywhere**
+   * in the app, so an open finding whose rule name is acknowledged on another construct is reported as `fatal`,
+   * which aws-cdk-lib does not suppress: an acknowledgement covers its own construct and what is under it, nothing
+   * else. With `failOnWarnings`, warnings are reported as errors (aws-cdk-lib decides on the severity once
+   * something is acknowledged, not on `success`).
+   */
+  private report(findings: ReportedFinding[], withConstructPaths: boolean, root?: IConstruct): PolicyValidationPluginReport {
+    const acknowledgements = root === undefined ? undefined : new TreeAcknowledgements(root);
+    const open = findings.filter(f => f.acknowledged === undefined && acknowledgements?.reasonFor(f) === undefined);
+    const byRule = new Map<string, { finding: ReportedFinding; severity: string; resources: ReportedFinding[] }>();
+    for (const f of open) {
+      const elsewhere = acknowledgements?.isAcknowledgedAnywhere(f.ruleName) === true;
+      const severity = elsewhere ? 'fatal' : f.severity === 'warning' && this.props.failOnWarnings ? 'error' : f.severity;
+      const key = `${f.ruleName}\u0000${severity}`;
+      const entry = byRule.get(key) ?? { finding: f, severity, resources: [] };
       entry.resources.push(f);
-      byRule.set(f.ruleName, entry);
+      byRule.set(key, entry);
     }
-    const violations: PolicyViolation[] = [...byRule.values()].map(({ finding, resources }) => ({
-      ruleName: finding.ruleName,
-      description: this.props.verbose ? `${finding.message} ${finding.rule.explanation}` : finding.message,
-      fix: finding.rule.info.replace(/^.* Fix: /, ''),
-      severity: finding.severity,
-      violatingResources: resources.map(r => ({
-        resourceLogicalId: r.logicalId,
-        templatePath: r.templatePath,
-        locations: [],
-        ...(withConstructPaths && r.constructPath !== undefined ? { constructPath: r.constructPath } : {}),
-      })),
-    }));
+    const violations: PolicyViolation[] = [...byRule.values()].map(({ finding, severity, resources }) => {
+      const description = this.props.verbose ? `${finding.message} ${finding.rule.explanation}` : finding.message;
+      return {
+        ruleName: finding.ruleName,
+        description: severity === 'fatal'
+          ? `${description} (Acknowledged on another construct; an acknowledgement covers only its construct and what is under it: acknowledge it on this one.)`
+          : description,
+        fix: finding.rule.info.replace(/^.* Fix: /, ''),
+        severity,
+        violatingResources: resources.map(r => ({
+          resourceLogicalId: r.logicalId,
+          templatePath: r.templatePath,
+          locations: [],
+          ...(withConstructPaths && r.constructPath !== undefined ? { constructPath: r.constructPath } : {}),
+        })),
+      };
+    });
     // Warnings are reported and do not fail the synth, unless asked (aws-cdk-lib fails it on a report that is not a success).
-    const success = this.props.failOnWarnings ? violations.length === 0 : violations.every(v => v.severity !== 'error');
+    const success = violations.every(v => v.severity === 'warning');
     return { success, violations };
+  }
+}
+
+/** The acknowledgements of the construct tree (`Validations.of(x).acknowledge`), by construct path and rule name. */
+class TreeAcknowledgements {
+  private readonly byPath = new Map<string, { [id: string]: unknown }[]>();
+  private readonly ids = new Set<string>();
+
+  constructor(root: IConstruct) {
+    for (const c of root.node.findAll()) {
+      const entries = c.node.metadata.filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && typeof m.data === 'object' && m.data !== null);
+      if (entries.length === 0) continue;
+      this.byPath.set(c.node.path, entries.map(m => m.data));
+      for (const m of entries) Object.keys(m.data).forEach(id => this.ids.add(id));
+    }
+  }
+
+  /** The reason of the acknowledgement of the finding's rule name at or above its construct. */
+  public reasonFor(finding: ReportedFinding): string | undefined {
+    if (finding.constructPath === undefined) return undefined;
+    const id = `${PACK_NAME}::${finding.ruleName}`;
+    for (let at = finding.constructPath; ; at = at.includes('/') ? at.slice(0, at.lastIndexOf('/')) : '') {
+      for (const data of this.byPath.get(at) ?? []) {
+        if (data[id] !== undefined) return String(data[id]);
+      }
+      if (at === '') return undefined;
+    }
+  }
+
+  /** Whether the rule name is acknowledged on any construct of the app (what aws-cdk-lib matches on). */
+  public isAcknowledgedAnywhere(ruleName: string): boolean {
+    return this.ids.has(`${PACK_NAME}::${ruleName}`);
   }
 }
 

@@ -62,7 +62,10 @@ export function newNag2Pack(options: Nag2Options): IAspect {
   class BedrockGuardrailNagPack extends (nag.NagPack as new (props?: any) => any) {
     /** The findings of each Stage's stacks, by resource, for the synthesis running now. */
     private readonly findings = new Map<Stage, Map<CfnResource, ReportedFinding[]>>();
-    private first = true;
+    /** The apps (roots) whose first visited node clears the findings when it is validated. */
+    private readonly roots = new WeakSet<IConstruct>();
+    /** The resources that have the validation already (an aspect may visit a node again on a later synthesis). */
+    private readonly checked = new WeakSet<IConstruct>();
 
     constructor() {
       super({ verbose: options.verbose, logIgnores: options.logIgnores, reports: options.reports });
@@ -70,13 +73,14 @@ export function newNag2Pack(options: Nag2Options): IAspect {
     }
 
     public visit(node: IConstruct): void {
-      if (this.first) {
-        // The first node visited is the scope the aspect was added to: CDK validates it before the resources
-        // under it, so each synthesis reads the app as it is then.
-        this.first = false;
+      if (!this.roots.has(node.node.root)) {
+        // The first node visited in an app is the scope the aspect was added to: CDK validates it before the
+        // resources under it, so each synthesis reads the app as it is then.
+        this.roots.add(node.node.root);
         node.node.addValidation({ validate: () => { this.findings.clear(); return []; } });
       }
-      if (CfnResource.isCfnResource(node)) {
+      if (CfnResource.isCfnResource(node) && !this.checked.has(node)) {
+        this.checked.add(node);
         node.node.addValidation({ validate: () => { this.check(node); return []; } });
       }
     }

@@ -67,7 +67,7 @@ describe('resources the checks did not read', () => {
     const grant = (statements: any[]) => roleTemplate([], {
       Grant: { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'g', Roles: ['ExistingRole'], PolicyDocument: { Statement: statements } } },
     });
-    expect(lines(grant([ALLOW]))).toEqual(['warning BedrockGuardrail-PrincipalOutsideTemplates[ExistingRole] t.json/Grant']);
+    expect(lines(grant([ALLOW]))).toEqual(['error BedrockGuardrail-PrincipalOutsideTemplates[ExistingRole] t.json/Grant']);
     expect(lines(grant([{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }]))).toEqual([]);
   });
 });

@@ -356,6 +356,39 @@ describe('as a validation plugin', () => {
     }
   });
 
+  test('an acknowledgement covers its construct and what is under it, not another construct with the same finding', () => {
+    const build = (where: 'one' | 'app', register = true) => {
+      const { app, stack } = newStack();
+      if (register) Validations.of(app).addPlugins(new BedrockGuardrailChecks(app));
+      const reviewed = appRole(stack, 'Reviewed');
+      const other = appRole(stack, 'Other');
+      for (const role of [reviewed, other]) role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+      Validations.of(where === 'one' ? reviewed : app).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-GuardrailEnforcementMissing', reason: 'Reviewed: synthetic prompts only' } as any);
+      return app;
+    };
+    // aws-cdk-lib matches acknowledgements by rule name across the app: the pack reports the other role as fatal.
+    const report = new BedrockGuardrailChecks().validateScope(build('one', false));
+    const missing = report.violations.filter(v => v.ruleName === 'BedrockGuardrail-GuardrailEnforcementMissing');
+    expect(missing.map(v => [v.severity, v.violatingResources.map(r => r.constructPath)])).toEqual([['fatal', ['Test/Other/Resource']]]);
+    expect(missing[0].description).toMatch(/Acknowledged on another construct/);
+    expect(() => build('one').synth()).toThrow(/FATAL .*Acknowledged on another construct[\s\S]*Test\/Other\/Resource/);
+    // On the App, it covers both.
+    expect(() => build('app').synth()).not.toThrow();
+  });
+
+  test('failOnWarnings still fails on a warning when another finding is acknowledged', () => {
+    const app = new App();
+    Validations.of(app).addPlugins(new BedrockGuardrailChecks(app, { failOnWarnings: true }));
+    const stack = new Stack(app, 'Test', { env: { account: DEFAULT_ENV.account, region: 'us-east-1' } });
+    new bedrock.CfnGuardrail(stack, 'NoKey', {
+      name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no', wordPolicyConfig: { wordsConfig: [{ text: 'x' }] },
+    });
+    const role = appRole(stack);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModelWithGuardrail'], resources: ['*'] }));
+    Validations.of(role).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-NonexistentBedrockAction[bedrock:InvokeModelWithGuardrail]', reason: 'Kept to show the rule' } as any);
+    expect(() => app.synth()).toThrow(/BedrockGuardrail-GuardrailWithoutCustomerManagedKey/);
+  });
+
   test('each run reads the tree as it is: a grant added between two runs in one test is found', () => {
     const { app, stack } = newStack();
     const role = appRole(stack);

@@ -222,4 +222,50 @@ describe('BedrockGuardrailChecks as a cdk-nag 2 pack (Aspects.of(app).add)', () 
     expect(code).toBe(1);
     fs.rmSync(outdir, { recursive: true, force: true });
   });
+
+  test('the pipeline gate honours cdk-nag 2\'s rules for suppressions: a reason of 10 characters or more, encoded reasons, and can ignore them', () => {
+    const template = (suppressions: any[], templateLevel: any[] = []) => ({
+      Metadata: templateLevel.length > 0 ? { cdk_nag: { rules_to_suppress: templateLevel } } : undefined,
+      Resources: {
+        AppRole: {
+          Type: 'AWS::IAM::Role',
+          Metadata: { cdk_nag: { rules_to_suppress: suppressions } },
+          Properties: {
+            AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*' }] } }],
+          },
+        },
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag2-tpl-'));
+    const check = (t: any, ...args: string[]) => {
+      const file = path.join(dir, 't.json');
+      fs.writeFileSync(file, JSON.stringify(t));
+      return main(['check', file, ...args], { stdout: () => undefined, stderr: () => undefined });
+    };
+    const id = 'BedrockGuardrail-GuardrailEnforcementMissing';
+    expect(check(template([]))).toBe(1);
+    expect(check(template([{ id, reason: 'Reviewed: synthetic prompts only' }]))).toBe(0);
+    expect(check(template([{ id, reason: 'ok' }]))).toBe(1);
+    expect(check(template([{ id, reason: Buffer.from('Geprüft: nur synthetische Prompts ✓').toString('base64'), is_reason_encoded: true }]))).toBe(0);
+    expect(check(template([{ id, reason: 'Reviewed: synthetic prompts only' }]), '--ignore-template-suppressions')).toBe(1);
+    // The stack-wide form, as NagSuppressions.addStackSuppressions writes it.
+    expect(check(template([], [{ id, reason: 'Reviewed: synthetic prompts only' }]))).toBe(0);
+    // The form writeSuppressionsToCloudFormation writes counts on the resource only.
+    expect(check(template([], [{ id: `BedrockGuardrail::${id}`, reason: 'Reviewed: synthetic prompts only' }]))).toBe(1);
+    expect(check(template([{ id: `BedrockGuardrail::${id}`, reason: 'Reviewed: synthetic prompts only' }]))).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('one pack added to two apps reads each app as it is at its synthesis', () => {
+    const pack = new BedrockGuardrailChecks(undefined, { reports: false });
+    const first = new App();
+    Aspects.of(first).add(pack);
+    appRole(new Stack(first, 'Test', { env })).addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(messages(first)).toEqual([]);
+    const second = new App();
+    Aspects.of(second).add(pack);
+    appRole(new Stack(second, 'Test', { env })).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+    expect(ids(messages(second))).toEqual(['BedrockGuardrail-GuardrailEnforcementMissing @ Test/App/Resource']);
+  });
 });
