@@ -135,6 +135,12 @@ project.postCompileTask.prependExec('ts-node --project projenrc/tsconfig.json pr
 // Quiet jsii's end-of-life notice for Node 20 in every task.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
+// The build's test step is `npx projen test`. CI runs that command first (it is the README's), then the full build
+// with SKIP_BUILD_TESTS=1, so the same tests do not run twice on one checkout (keeps CI under 10 minutes).
+// (projen locks the build task: its test step, the fifth, gets the condition through the tasks file.)
+if (project.buildTask.steps[4]?.spawn !== project.testTask.name) throw new Error('.projenrc.ts: the build task\'s fifth step is no longer the test task.');
+project.tryFindObjectFile('.projen/tasks.json')!.addOverride('tasks.build.steps.4.condition', '[ -z "$SKIP_BUILD_TESTS" ]');
+
 // ts-jest transpiles without type checks: type-check tests, examples and sources before running them.
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
@@ -171,19 +177,22 @@ project.addTask('synth:example', {
   ],
 });
 
-// Packaging builds only the npm package here (the other languages' toolchains and registries are not reachable);
-// package:code generates the code of every jsii language offline, and compile:python checks the Python compiles.
-const packageAll = project.tasks.tryFind('package-all')!;
-packageAll.reset();
-packageAll.spawn(project.tasks.tryFind('package:js')!);
-project.addTask('package:code', {
+// Packaging builds the npm package, and the code of the other jsii languages without their toolchains or registries
+// (not reachable here): package:code generates the Python, Java, .NET and Go code offline, and compile:python checks
+// the Python compiles. So `npx projen build` writes dist/js and dist/code.
+const packageCode = project.addTask('package:code', {
   description: 'Generate the Python, Java, .NET and Go code of the library (no build, no registry) into dist/code',
   steps: [{ exec: 'jsii-pacmak --code-only --targets python --targets java --targets dotnet --targets go --force-subdirectory --outdir dist/code' }],
 });
-project.addTask('compile:python', {
+const compilePython = project.addTask('compile:python', {
   description: 'Check that the generated Python compiles (run package:code first)',
   steps: [{ exec: 'python3 -m compileall -q dist/code/python' }],
 });
+const packageAll = project.tasks.tryFind('package-all')!;
+packageAll.reset();
+packageAll.spawn(project.tasks.tryFind('package:js')!);
+packageAll.spawn(packageCode);
+packageAll.spawn(compilePython);
 
 // Mutation testing of the security core with StrykerJS (docs/ARCHITECTURE.md, "Mutation testing"): each mutant runs
 // only the tests that cover it (per-test coverage, and jest's related tests). Not in CI: the whole core takes long.

@@ -41,6 +41,10 @@ describe('management without tag rules', () => {
       expect(await decide(policies, change(action, G1.replace('us-east-1', 'eu-west-1')))).toBe('ImplicitlyDenied');
     }
     expect(await decide(policies, { action: 'bedrock:TagResource', resource: G1 })).toBe('ImplicitlyDenied');
+    // Without required tags, no statement carries a tag condition, not even an empty one.
+    const statements = policies.flatMap(p => p.Statement);
+    expect(statements.filter((st: any) => st.Condition !== undefined)).toEqual([]);
+    expect(statements.map((st: any) => st.Sid).sort()).toEqual(['ChangeGuardrails', 'CreateGuardrails', 'GetGuardrails', 'ListGuardrails']);
   });
 
   test('scoped to guardrail resources (IGuardrailRef), with ARNs', async () => {

@@ -85,6 +85,14 @@ describe('one guardrail at a numbered version (doc Example 1)', () => {
 describe('version modes', () => {
   test('DRAFT admits only the bare ARN (doc Example 2)', async () => {
     const { policies } = synthInvoker({ guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.DRAFT)] });
+    // Exactly the bare ARN, compared as a string: a wider list, or StringLike over more values, would admit another identifier.
+    const conditions = policies.flatMap(p => p.Statement).filter((st: any) => JSON.stringify(st.Condition ?? {}).includes('bedrock:GuardrailIdentifier')).map((st: any) => [st.Effect, st.Condition]);
+    expect(conditions).toEqual([
+      ['Allow', { StringEquals: { 'bedrock:GuardrailIdentifier': G1 } }],
+      ['Deny', { StringNotEquals: { 'bedrock:GuardrailIdentifier': G1 } }],
+    ]);
+    await expectEnforcedDeny(policies, invoke(fm(HAIKU), `${G1}*`));
+    await expectEnforcedDeny(policies, invoke(fm(HAIKU), `${G1}:*`));
     await expectAllowed(policies, invoke(fm(HAIKU), G1));
     await expectEnforcedDeny(policies, invoke(fm(HAIKU), `${G1}:1`));
     await expectEnforcedDeny(policies, invoke(fm(HAIKU), guardrailArn('abc1234')));
