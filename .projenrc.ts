@@ -191,8 +191,9 @@ const compilePython = project.addTask('compile:python', {
 const packageAll = project.tasks.tryFind('package-all')!;
 packageAll.reset();
 packageAll.spawn(project.tasks.tryFind('package:js')!);
-packageAll.spawn(packageCode);
-packageAll.spawn(compilePython);
+// After the JS package, on CI (where projen packages only JS) and elsewhere alike.
+project.packageTask.spawn(packageCode);
+project.packageTask.spawn(compilePython);
 
 // Mutation testing of the security core with StrykerJS (docs/ARCHITECTURE.md, "Mutation testing"): each mutant runs
 // only the tests that cover it (per-test coverage, and jest's related tests). Not in CI: the whole core takes long.
