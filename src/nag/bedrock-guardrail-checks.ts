@@ -46,8 +46,9 @@ export interface BedrockGuardrailChecksProps {
   readonly failOnWarnings?: boolean;
 
   /**
-   * Only as a cdk-nag 2 aspect: write cdk-nag 2's compliance report of each stack (CSV,
-   * `BedrockGuardrail-<stack>-NagReport.csv` in the output directory), as cdk-nag 2's packs do by default.
+   * Only as a cdk-nag 2 aspect: write cdk-nag 2's compliance report of each stack (CSV, a
+   * `BedrockGuardrail-…-NagReport.csv` file per stack in the output directory, named as cdk-nag 2 names them), as
+   * cdk-nag 2's packs do by default.
    *
    * @default true
    */

@@ -10,11 +10,10 @@ import { ALL_RULES, checkTemplates, RuleSpec } from '../check/rules';
  * its findings are annotations with cdk-nag 2's rule ids and format, `NagSuppressions` acknowledges them, and
  * its reports and `logIgnores` work as for cdk-nag 2's packs.
  *
- * The rules read the whole app's templates (a policy in one stack can name a role of another), which exist
- * only after the aspects ran and CDK resolved the references between stacks. So the aspect, when it visits a
- * resource, adds a construct validation to it; CDK runs those after preparing the app and before writing the
- * templates, and each one applies the rules to its resource, reading every stack of its Stage once per
- * synthesis.
+ * The rules read the whole Stage's templates (a policy in one stack can name a role of another), which exist
+ * only after the aspects ran and CDK resolved the references between stacks. So the aspect adds a construct
+ * validation to the scope it was added to; CDK runs it after preparing the app and before writing the templates,
+ * and it applies the rules to every resource under the scope, reading every stack of the Stage once per synthesis.
  */
 
 /** The options cdk-nag 2's `NagPack` takes, as far as this pack passes them on. */
@@ -60,12 +59,8 @@ export function newNag2Pack(options: Nag2Options): IAspect {
   const level = (rule: RuleSpec) => rule.severity === 'error' || options.failOnWarnings ? nag.NagMessageLevel.ERROR : nag.NagMessageLevel.WARN;
 
   class BedrockGuardrailNagPack extends (nag.NagPack as new (props?: any) => any) {
-    /** The findings of each Stage's stacks, by resource, for the synthesis running now. */
-    private readonly findings = new Map<Stage, Map<CfnResource, ReportedFinding[]>>();
-    /** The apps (roots) whose first visited node clears the findings when it is validated. */
+    /** The apps whose scope (the first node visited there) has the validation. */
     private readonly roots = new WeakSet<IConstruct>();
-    /** The resources that have the validation already (an aspect may visit a node again on a later synthesis). */
-    private readonly checked = new WeakSet<IConstruct>();
 
     constructor() {
       super({ verbose: options.verbose, logIgnores: options.logIgnores, reports: options.reports });
@@ -73,27 +68,24 @@ export function newNag2Pack(options: Nag2Options): IAspect {
     }
 
     public visit(node: IConstruct): void {
-      if (!this.roots.has(node.node.root)) {
-        // The first node visited in an app is the scope the aspect was added to: CDK validates it before the
-        // resources under it, so each synthesis reads the app as it is then.
-        this.roots.add(node.node.root);
-        node.node.addValidation({ validate: () => { this.findings.clear(); return []; } });
-      }
-      if (CfnResource.isCfnResource(node) && !this.checked.has(node)) {
-        this.checked.add(node);
-        node.node.addValidation({ validate: () => { this.check(node); return []; } });
-      }
+      if (this.roots.has(node.node.root)) return;
+      // The first node visited in an app is the scope the aspect was added to. Its validation runs after CDK has
+      // prepared the app (references between stacks resolved) and before the templates are written; it checks every
+      // resource under the scope then, including resources other aspects added after this one ran.
+      this.roots.add(node.node.root);
+      node.node.addValidation({ validate: () => { this.checkScope(node); return []; } });
     }
 
-    private check(resource: CfnResource) {
-      const stage = Stage.of(resource);
-      if (stage === undefined) return;
-      let byResource = this.findings.get(stage);
-      if (byResource === undefined) {
-        byResource = findingsOf(stage);
-        this.findings.set(stage, byResource);
-      }
-      const own = byResource.get(resource) ?? [];
+    private checkScope(scope: IConstruct) {
+      // Aspects do not reach into a nested Stage (it is synthesized on its own), so neither does the pack.
+      const stage = Stage.isStage(scope) ? scope : Stage.of(scope);
+      const resources = scope.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stage.of(c) === stage);
+      if (stage === undefined || resources.length === 0) return;
+      const byResource = findingsOf(stage);
+      for (const resource of resources) this.check(resource, byResource.get(resource) ?? []);
+    }
+
+    private check(resource: CfnResource, own: ReportedFinding[]) {
       const applies = READ_TYPES.has(resource.cfnResourceType);
       for (const rule of ALL_RULES) {
         const found = own.filter(f => f.rule === rule && f.acknowledged === undefined);

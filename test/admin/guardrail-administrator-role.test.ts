@@ -168,6 +168,27 @@ describe('required tags', () => {
     expect(await decide(policies, tag({ team: 'web' }))).toBe('ImplicitlyDenied');
     expect(await decide(policies, { action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': ['team'] } })).toBe('ExplicitlyDenied');
   });
+
+  test('the tag Denies stop only what they name: other tags may be added to an untagged guardrail and removed, beside Allow *:*', async () => {
+    const { policies } = synthAdmin({ requiredTags });
+    const untagged = { action: 'bedrock:TagResource', resource: G2, context: { 'aws:RequestTag/owner': 'alice', 'aws:TagKeys': ['owner'] } };
+    expect(await decide([...policies, ALLOW_ALL], untagged)).toBe('Allowed');
+    const untag = (keys: string[]) => ({ action: 'bedrock:UntagResource', resource: G1, context: { 'aws:TagKeys': keys, 'aws:ResourceTag/team': 'search' } });
+    expect(await decide([...policies, ALLOW_ALL], untag(['owner']))).toBe('Allowed');
+    expect(await decide([...policies, ALLOW_ALL], untag(['owner', 'env']))).toBe('ExplicitlyDenied');
+  });
+
+  test('the statements, by Sid: one Deny of each kind per required tag', () => {
+    const { policies } = synthAdmin({ requiredTags, guardrailProfiles: [GuardrailProfile.fromProfileId('us.guardrail.v1:0', ['us-east-2'])] });
+    expect(policies.flatMap(p => p.Statement).map((st: any) => `${st.Effect} ${st.Sid}`).sort()).toEqual([
+      'Allow ChangeGuardrails', 'Allow CreateGuardrails', 'Allow GetGuardrails', 'Allow ListGuardrails', 'Allow TagGuardrails', 'Allow UseGuardrailProfiles',
+      'Deny DenyChangeGuardrailWithoutRequiredTag1', 'Deny DenyChangeGuardrailWithoutRequiredTag2',
+      'Deny DenyCreateGuardrailWithoutRequiredTag1', 'Deny DenyCreateGuardrailWithoutRequiredTag2',
+      'Deny DenyRemoveRequiredTags',
+      'Deny DenyRetagGuardrailWithOtherRequiredTag1', 'Deny DenyRetagGuardrailWithOtherRequiredTag2',
+      'Deny DenyTagUntaggedGuardrailWithRequiredTag1', 'Deny DenyTagUntaggedGuardrailWithRequiredTag2',
+    ]);
+  });
 });
 
 describe('profiles and keys', () => {

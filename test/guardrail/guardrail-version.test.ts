@@ -13,6 +13,8 @@ describe('GuardrailVersion', () => {
     ['numbered(1)', GuardrailVersion.numbered(1), [`${G1}:1`], '1', false, true],
     ['numbered(99999999)', GuardrailVersion.numbered(99999999), [`${G1}:99999999`], '99999999', false, true],
     ['fromString(\'7\')', GuardrailVersion.fromString('7'), [`${G1}:7`], '7', false, true],
+    ['fromString(\'10\')', GuardrailVersion.fromString('10'), [`${G1}:10`], '10', false, true],
+    ['fromString(\'99999999\')', GuardrailVersion.fromString('99999999'), [`${G1}:99999999`], '99999999', false, true],
     ['fromString(\'DRAFT\')', GuardrailVersion.fromString('DRAFT'), [G1], 'DRAFT', false, false],
     ['ANY_NUMBERED', GuardrailVersion.ANY_NUMBERED, [`${G1}:*`], 'ANY_NUMBERED', true, false],
     ['ANY', GuardrailVersion.ANY, [G1, `${G1}:*`], 'ANY', true, false],
@@ -52,12 +54,13 @@ describe('GuardrailVersion', () => {
   });
 
   test.each([0, -1, 1.5, 100000000, NaN])('numbered(%p) is refused', (n) => {
-    expect(() => GuardrailVersion.numbered(n)).toThrow(/is not a guardrail version\. Fix: use a whole number from 1 to 99999999/);
+    expect(() => GuardrailVersion.numbered(n)).toThrow(/^GuardrailVersion\.numbered: .* is not a guardrail version\. Fix: use a whole number from 1 to 99999999/);
   });
 
   test.each([['draft', /case-sensitive/], ['01', /without leading zeros/], ['0', /without leading zeros/], ['123456789', /1 to 99999999/], ['', /is not a guardrail version/]])(
     'fromString(%p) is refused with the reason', (text, reason) => {
       expect(() => GuardrailVersion.fromString(text)).toThrow(reason);
+      expect(() => GuardrailVersion.fromString(text)).toThrow(/^GuardrailVersion\.fromString: '.*' is not a guardrail version\. Fix: /);
     });
 
   test('an EnforcedGuardrail shares its version\'s values', () => {

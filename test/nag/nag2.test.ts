@@ -268,4 +268,17 @@ describe('BedrockGuardrailChecks as a cdk-nag 2 pack (Aspects.of(app).add)', () 
     appRole(new Stack(second, 'Test', { env })).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
     expect(ids(messages(second))).toEqual(['BedrockGuardrail-GuardrailEnforcementMissing @ Test/App/Resource']);
   });
+
+  test('a role that another aspect adds after the pack visited the app is checked too', () => {
+    const { app, stack } = newApp();
+    let added = false;
+    Aspects.of(app).add({
+      visit: () => {
+        if (added) return;
+        added = true;
+        appRole(stack, 'Late').addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: ['*'] }));
+      },
+    });
+    expect(ids(messages(app))).toEqual(['BedrockGuardrail-GuardrailEnforcementMissing @ Test/Late/Resource']);
+  });
 });

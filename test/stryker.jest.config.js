@@ -1,0 +1,15 @@
+// Jest configuration for mutation testing (stryker.config.json): the project's (package.json, written by projen),
+// transpiled without type checks (`npx projen test` checks types), one reporter, and optionally only some test
+// files: MUTATE_TESTS=test/guardrail/**,test/invoker/simulation.test.ts (globs from the repository root).
+const path = require('path');
+const { jest } = require('../package.json');
+
+const tests = (process.env.MUTATE_TESTS ?? '').split(',').map(t => t.trim()).filter(t => t !== '');
+
+module.exports = {
+  ...jest,
+  rootDir: path.join(__dirname, '..'),
+  transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }] },
+  reporters: ['default'],
+  ...(tests.length > 0 ? { testMatch: tests.map(t => `<rootDir>/${t}`) } : {}),
+};
