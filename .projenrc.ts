@@ -197,7 +197,7 @@ project.packageTask.spawn(compilePython);
 
 // Mutation testing of the security core with StrykerJS (docs/ARCHITECTURE.md, "Mutation testing"): each mutant runs
 // only the tests that cover it (per-test coverage, and jest's related tests). Not in CI: the whole core takes long.
-// One file, with the tests that matter for it: `MUTATE_TESTS=test/guardrail/** npx projen mutate -- --mutate src/guardrail/guardrail-version.ts`.
+// One file, with the tests that matter for it: `MUTATE_TESTS=test/guardrail npx projen mutate -- --mutate src/guardrail/guardrail-version.ts`.
 new JsonFile(project, 'stryker.config.json', {
   // No "//" marker: Stryker warns on options it does not know.
   marker: false,

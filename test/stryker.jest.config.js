@@ -1,10 +1,12 @@
 // Jest configuration for mutation testing (stryker.config.json): the project's (package.json, written by projen),
 // transpiled without type checks (`npx projen test` checks types), one reporter, and optionally only some test
-// files: MUTATE_TESTS=test/guardrail/**,test/invoker/simulation.test.ts (globs from the repository root).
+// files: MUTATE_TESTS=test/guardrail,test/invoker/simulation.test.ts (test files, or folders whose *.test.ts files
+// run, from the repository root; globs allowed).
 const path = require('path');
 const { jest } = require('../package.json');
 
-const tests = (process.env.MUTATE_TESTS ?? '').split(',').map(t => t.trim()).filter(t => t !== '');
+const tests = (process.env.MUTATE_TESTS ?? '').split(',').map(t => t.trim()).filter(t => t !== '')
+  .map(t => t.endsWith('.ts') ? t : `${t.replace(/\/?(\*\*)?\/?$/, '')}/**/*.test.ts`);
 
 module.exports = {
   ...jest,
