@@ -26,6 +26,16 @@ describe('mergeStatements', () => {
     ]);
   });
 
+  test('NotAction lists in another order are the same NotAction: the statements merge', () => {
+    const merged = mergeStatements([
+      new iam.PolicyStatement({ sid: 'A', effect: iam.Effect.DENY, notActions: ['s3:GetObject', 'kms:Decrypt'], resources: ['arn:aws:s3:::b/1'] }),
+      new iam.PolicyStatement({ sid: 'B', effect: iam.Effect.DENY, notActions: ['kms:Decrypt', 's3:GetObject'], resources: ['arn:aws:s3:::b/2'] }),
+    ]);
+    expect(json(merged)).toEqual([
+      { Sid: 'A', Effect: 'Deny', NotAction: ['s3:GetObject', 'kms:Decrypt'], Resource: ['arn:aws:s3:::b/1', 'arn:aws:s3:::b/2'] },
+    ]);
+  });
+
   test('a different effect, action set or condition keeps statements apart', () => {
     const base = { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/1'] };
     const statements = [
@@ -55,6 +65,12 @@ describe('mergeStatements', () => {
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: buckets.valueAsList }),
     ];
     expect(mergeStatements(byList)).toEqual(byList);
+    // A list token beside a literal resource (the list is not the whole of the resources) is never merged either.
+    const mixed = [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::one/*'] }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [...buckets.valueAsList, 'arn:aws:s3:::two/*'] }),
+    ];
+    expect(mergeStatements(mixed)).toEqual(mixed);
     // Encoded string tokens are told apart as JSON, so they merge only when equal.
     const byString = [
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::a/*'], conditions: { StringEquals: { 'aws:SourceVpce': vpceA.valueAsString } } }),
