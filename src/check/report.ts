@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { TemplateStack } from './input';
+import { MetadataEntry, TemplateStack } from './input';
 import { ALL_RULES, Finding, RuleSpec, Severity } from './rules';
 
 /** The name of the checks: the namespace of their acknowledgement IDs (`BedrockGuardrail::…`). */
@@ -68,17 +68,27 @@ export function reportFindings(
 
 /** The reason of the closest acknowledgement of `ruleName` at or above the construct path, as the assembly records it. */
 function acknowledgedInApp(stack: TemplateStack, ruleName: string, constructPath: string | undefined): string | undefined {
-  if (constructPath === undefined) return undefined;
+  return constructPath === undefined ? undefined : acknowledgementAt(stack.metadata, ruleName, constructPath);
+}
+
+/**
+ * The reason of the closest `Validations.of(x).acknowledge` of `ruleName` at or above `constructPath`, in metadata
+ * by construct path (`/Stage/Stack/Role`; the App's own is `/` or empty).
+ */
+export function acknowledgementAt(
+  metadata: { readonly [constructPath: string]: MetadataEntry[] }, ruleName: string, constructPath: string,
+): string | undefined {
   const id = `${PACK_NAME}::${ruleName}`;
-  let at = `/${constructPath}`;
-  for (;;) {
-    for (const entry of stack.metadata[at] ?? []) {
-      if (entry?.type === 'aws:cdk:acknowledged-rules' && typeof entry.data?.[id] === 'string') return entry.data[id];
+  for (let at = `/${constructPath}`; ; at = at.slice(0, at.lastIndexOf('/'))) {
+    for (const entry of [...metadata[at] ?? [], ...at === '' ? metadata['/'] ?? [] : []]) {
+      if (entry?.type === ACKNOWLEDGED_RULES && typeof entry.data?.[id] === 'string') return entry.data[id];
     }
     if (at === '' || at === '/') return undefined;
-    at = at.slice(0, at.lastIndexOf('/'));
   }
 }
+
+/** The metadata type of `Validations.of(x).acknowledge` (aws-cdk-lib's `Validations.ACKNOWLEDGED_RULES_METADATA_KEY`). */
+export const ACKNOWLEDGED_RULES = 'aws:cdk:acknowledged-rules';
 
 /**
  * The reason of a cdk-nag suppression the template records for the finding (`Metadata.cdk_nag.rules_to_suppress` of

@@ -13,8 +13,9 @@ import {
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { newNag2Pack } from './cdk-nag-2';
+import { acknowledgedIds, metadataOf } from './tree-metadata';
 import { readAssembly, readSynthesizedStack, TemplateStack, withNestedStacks } from '../check/input';
-import { PACK_NAME, reportFindings, ReportedFinding } from '../check/report';
+import { acknowledgementAt, PACK_NAME, reportFindings, ReportedFinding } from '../check/report';
 import { ALL_RULES, checkTemplates } from '../check/rules';
 
 /**
@@ -163,11 +164,13 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin, IAspect 
    * something is acknowledged, not on `success`).
    */
   private report(findings: ReportedFinding[], withConstructPaths: boolean, root?: IConstruct): PolicyValidationPluginReport {
-    const acknowledgements = root === undefined ? undefined : new TreeAcknowledgements(root);
-    const open = findings.filter(f => f.acknowledged === undefined && acknowledgements?.reasonFor(f) === undefined);
+    const metadata = root === undefined ? {} : metadataOf(root);
+    const anywhere = acknowledgedIds(metadata);
+    const open = findings.filter(f => f.acknowledged === undefined
+      && (f.constructPath === undefined || acknowledgementAt(metadata, f.ruleName, f.constructPath) === undefined));
     const byRule = new Map<string, { finding: ReportedFinding; severity: string; resources: ReportedFinding[] }>();
     for (const f of open) {
-      const elsewhere = acknowledgements?.isAcknowledgedAnywhere(f.ruleName) === true;
+      const elsewhere = anywhere.has(`${PACK_NAME}::${f.ruleName}`);
       const severity = elsewhere ? 'fatal' : f.severity === 'warning' && this.props.failOnWarnings ? 'error' : f.severity;
       const key = `${f.ruleName}\u0000${severity}`;
       const entry = byRule.get(key) ?? { finding: f, severity, resources: [] };
@@ -194,38 +197,6 @@ export class BedrockGuardrailChecks implements IPolicyValidationPlugin, IAspect 
     // Warnings are reported and do not fail the synth, unless asked (aws-cdk-lib fails it on a report that is not a success).
     const success = violations.every(v => v.severity === 'warning');
     return { success, violations };
-  }
-}
-
-/** The acknowledgements of the construct tree (`Validations.of(x).acknowledge`), by construct path and rule name. */
-class TreeAcknowledgements {
-  private readonly byPath = new Map<string, { [id: string]: unknown }[]>();
-  private readonly ids = new Set<string>();
-
-  constructor(root: IConstruct) {
-    for (const c of root.node.findAll()) {
-      const entries = c.node.metadata.filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && typeof m.data === 'object' && m.data !== null);
-      if (entries.length === 0) continue;
-      this.byPath.set(c.node.path, entries.map(m => m.data));
-      for (const m of entries) Object.keys(m.data).forEach(id => this.ids.add(id));
-    }
-  }
-
-  /** The reason of the acknowledgement of the finding's rule name at or above its construct. */
-  public reasonFor(finding: ReportedFinding): string | undefined {
-    if (finding.constructPath === undefined) return undefined;
-    const id = `${PACK_NAME}::${finding.ruleName}`;
-    for (let at = finding.constructPath; ; at = at.includes('/') ? at.slice(0, at.lastIndexOf('/')) : '') {
-      for (const data of this.byPath.get(at) ?? []) {
-        if (data[id] !== undefined) return String(data[id]);
-      }
-      if (at === '') return undefined;
-    }
-  }
-
-  /** Whether the rule name is acknowledged on any construct of the app (what aws-cdk-lib matches on). */
-  public isAcknowledgedAnywhere(ruleName: string): boolean {
-    return this.ids.has(`${PACK_NAME}::${ruleName}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { CfnElement, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { MetadataEntry, TemplateStack } from '../check/input';
+import { metadataOf } from './tree-metadata';
+import { TemplateStack } from '../check/input';
 import { PACK_NAME, reportFindings, ReportedFinding } from '../check/report';
 import { ALL_RULES, checkTemplates, RuleSpec } from '../check/rules';
 
@@ -163,13 +164,4 @@ function findingsOf(stage: Stage): Map<CfnResource, ReportedFinding[]> {
     if (resource !== undefined) byResource.set(resource, [...byResource.get(resource) ?? [], reported[i]]);
   });
   return byResource;
-}
-
-/** The metadata of every construct of the app, by construct path (`/Stage/Stack/Role`), as the assembly records it. */
-function metadataOf(root: IConstruct): { [constructPath: string]: MetadataEntry[] } {
-  const out: { [constructPath: string]: MetadataEntry[] } = {};
-  for (const c of root.node.findAll()) {
-    if (c.node.metadata.length > 0) out[`/${c.node.path}`] = c.node.metadata.map(m => ({ type: m.type, data: m.data }));
-  }
-  return out;
 }

@@ -18,6 +18,7 @@ import {
   InferencePath,
   InvokableModel,
 } from '../../src';
+import { ACKNOWLEDGED_RULES } from '../../src/check/report';
 import { DEFAULT_ENV } from '../sim/cfn';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
 
@@ -374,6 +375,10 @@ describe('as a validation plugin', () => {
     expect(() => build('one').synth()).toThrow(/FATAL .*Acknowledged on another construct[\s\S]*Test\/Other\/Resource/);
     // On the App, it covers both.
     expect(() => build('app').synth()).not.toThrow();
+  });
+
+  test('the checker reads acknowledgements under aws-cdk-lib\'s metadata type', () => {
+    expect(ACKNOWLEDGED_RULES).toBe(Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
   });
 
   test('failOnWarnings still fails on a warning when another finding is acknowledged', () => {

@@ -152,6 +152,11 @@ describe('BedrockGuardrailChecks as a cdk-nag 2 pack (Aspects.of(app).add)', () 
     };
     expect(ids(build(false))).toEqual(['BedrockGuardrail-NonexistentBedrockAction[bedrock:InvokeModelWithGuardrail] @ Test/App/DefaultPolicy/Resource']);
     expect(build(true)).toEqual([]);
+    // On the App: it covers everything under it.
+    const { app, stack } = newApp();
+    appRole(stack).addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModelWithGuardrail'], resources: ['*'] }));
+    Validations.of(app).acknowledge({ id: 'BedrockGuardrail::BedrockGuardrail-NonexistentBedrockAction[bedrock:InvokeModelWithGuardrail]', reason: 'Kept to show the rule' } as any);
+    expect(messages(app)).toEqual([]);
   });
 
   test('a warning is a warning annotation (cdk synth fails on it only with --strict); failOnWarnings makes it an error', () => {
