@@ -87,7 +87,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     projectService: false,
   },
   // .jsii.tabl.json: the translations of the examples, written by rosetta:extract next to .jsii (a build output).
-  gitignore: ['examples/cdk.out/', '.ci-tmp/', '/.jsii.tabl.json', '.stryker-tmp/', 'reports/'],
+  gitignore: ['examples/cdk.out/', '.ci-tmp/', '/.jsii.tabl.json', '.stryker-tmp/', 'reports/', '.mutation-tests/'],
 });
 
 // The layers of src/ (docs/ARCHITECTURE.md), kept by lint: each layer imports only from the layers before it.
@@ -196,8 +196,8 @@ project.packageTask.spawn(packageCode);
 project.packageTask.spawn(compilePython);
 
 // Mutation testing of the security core with StrykerJS (docs/ARCHITECTURE.md, "Mutation testing"): each mutant runs
-// only the tests that cover it (per-test coverage, and jest's related tests). Not in CI: the whole core takes long.
-// One file, with the tests that matter for it: `MUTATE_TESTS=test/guardrail npx projen mutate -- --mutate src/guardrail/guardrail-version.ts`.
+// only the tests that cover it, in the test files that hold them (test/mutation/). Not in CI: the whole core takes long.
+// One file: `npx projen mutate -- --mutate src/guardrail/guardrail-version.ts`.
 new JsonFile(project, 'stryker.config.json', {
   // No "//" marker: Stryker warns on options it does not know.
   marker: false,
@@ -211,11 +211,10 @@ new JsonFile(project, 'stryker.config.json', {
       'src/private/**/*.ts',
       'src/guardrail/**/*.ts',
       'src/model/**/*.ts',
-      'src/enforcement/**/*.ts',
-      'src/monitor/**/*.ts',
     ],
-    // test/stryker.jest.config.js: the project's jest configuration, transpile-only, and MUTATE_TESTS to run some test files only.
-    jest: { projectType: 'custom', configFile: 'test/stryker.jest.config.js', enableFindRelatedTests: true },
+    // test/mutation/jest.config.js: the project's jest configuration, transpile-only, with the environment and sequencer that
+    // choose the test files (so jest's related tests are not needed), and MUTATE_TESTS to run some test files only.
+    jest: { projectType: 'custom', configFile: 'test/mutation/jest.config.js', enableFindRelatedTests: false },
     concurrency: 2,
     timeoutMS: 60000,
     reporters: ['clear-text', 'progress', 'html', 'json'],

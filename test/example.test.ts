@@ -1,4 +1,4 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExampleStack } from '../examples/example-stack';
@@ -33,7 +33,8 @@ function synthExample() {
 }
 
 describe('the example app', () => {
-  const { stack, template, json, env } = synthExample();
+  let stack: Stack, template: Template, json: any, env: DeployEnv;
+  beforeAll(() => ({ stack, template, json, env } = synthExample()));
 
   test('synthesizes without warnings or errors', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
@@ -183,10 +184,13 @@ describe('the example app', () => {
 });
 
 describe('the example app\'s other stacks', () => {
-  const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
-  Validations.of(app).addPlugins(new BedrockGuardrailChecks(app), new AwsSolutionsChecks(app));
-  const organization = new OrganizationStack(app, 'Organization', { env: { account: '999988887777', region: 'us-east-1' } });
-  const team = new TeamStack(app, 'Team', { env: { region: 'us-east-1' } });
+  let app: App, organization: OrganizationStack, team: TeamStack;
+  beforeAll(() => {
+    app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+    Validations.of(app).addPlugins(new BedrockGuardrailChecks(app), new AwsSolutionsChecks(app));
+    organization = new OrganizationStack(app, 'Organization', { env: { account: '999988887777', region: 'us-east-1' } });
+    team = new TeamStack(app, 'Team', { env: { region: 'us-east-1' } });
+  });
 
   test('synthesize without warnings or errors, with both rule packs', () => {
     expect(() => app.synth()).not.toThrow();
@@ -236,17 +240,18 @@ describe('the example app\'s other stacks', () => {
 });
 
 describe('the example app\'s monitor', () => {
-  const app = new App();
-  const stack = new ExampleStack(app, 'Monitored', { env: { region: 'us-east-1' } });
-  const json = Template.fromStack(stack).toJSON();
-  const resources = json.Resources as { [id: string]: any };
-  const ruleNamed = (prefix: string) => Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Events::Rule' && id.startsWith(`EnforcementMonitor${prefix}`))![1];
   const guardrailArn = `arn:aws:bedrock:us-east-1:${DEFAULT_ENV.account}:guardrail/exampleguardrail1`;
-  const env: DeployEnv = {
-    ...DEFAULT_ENV,
-    refs: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type === 'AWS::IAM::Role' ? `${id}-name` : id])),
-    attributes: { 'GuardrailVersion.GuardrailArn': guardrailArn, 'GuardrailVersion.Version': '3' },
-  };
+  let resources: { [id: string]: any }, env: DeployEnv;
+  beforeAll(() => {
+    const stack = new ExampleStack(new App(), 'Monitored', { env: { region: 'us-east-1' } });
+    resources = Template.fromStack(stack).toJSON().Resources;
+    env = {
+      ...DEFAULT_ENV,
+      refs: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type === 'AWS::IAM::Role' ? `${id}-name` : id])),
+      attributes: { 'GuardrailVersion.GuardrailArn': guardrailArn, 'GuardrailVersion.Version': '3' },
+    };
+  });
+  const ruleNamed = (prefix: string) => Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Events::Rule' && id.startsWith(`EnforcementMonitor${prefix}`))![1];
 
   test('watches the approved guardrail by ARN and by ID, and the two enforced roles', () => {
     const changes = resolveCfn(ruleNamed('GuardrailChanges').Properties.EventPattern, env);

@@ -82,9 +82,11 @@ Outputs:
 
 describe('the example app\'s cloud assembly', () => {
   const dir = tempDir('example');
-  const app = new App({ outdir: dir });
-  new ExampleStack(app, 'BedrockGuardrailIamExample', { env: { region: 'us-east-1' } });
-  app.synth();
+  beforeAll(() => {
+    const app = new App({ outdir: dir });
+    new ExampleStack(app, 'BedrockGuardrailIamExample', { env: { region: 'us-east-1' } });
+    app.synth();
+  });
 
   test('passes: exit code 0, no finding', () => {
     const result = run('check', dir);
@@ -143,27 +145,29 @@ describe('an app whose stacks are all in a Stage', () => {
 
 describe('a CDK Pipelines app', () => {
   const dir = tempDir('pipeline');
-  const app = new App({ outdir: dir });
-  const pipelineStack = new Stack(app, 'Pipeline', { env: ENV });
-  const pipeline = new pipelines.CodePipeline(pipelineStack, 'Pipeline', {
-    synth: new pipelines.ShellStep('Synth', {
-      input: pipelines.CodePipelineSource.connection('example/app', 'main', {
-        connectionArn: `arn:aws:codeconnections:${ENV.region}:${ENV.account}:connection/0123abcd-4567-89ef-0123-456789abcdef`,
+  beforeAll(() => {
+    const app = new App({ outdir: dir });
+    const pipelineStack = new Stack(app, 'Pipeline', { env: ENV });
+    const pipeline = new pipelines.CodePipeline(pipelineStack, 'Pipeline', {
+      synth: new pipelines.ShellStep('Synth', {
+        input: pipelines.CodePipelineSource.connection('example/app', 'main', {
+          connectionArn: `arn:aws:codeconnections:${ENV.region}:${ENV.account}:connection/0123abcd-4567-89ef-0123-456789abcdef`,
+        }),
+        commands: ['npm ci', 'npx cdk synth', 'npx cdk-bedrock-guardrail-iam check cdk.out'],
       }),
-      commands: ['npm ci', 'npx cdk synth', 'npx cdk-bedrock-guardrail-iam check cdk.out'],
-    }),
-  });
-  class ApiStage extends Stage {
-    constructor(scope: App, id: string, unguarded: boolean) {
-      super(scope, id, { env: ENV });
-      const stack = new Stack(this, 'Api');
-      guardedCaller(stack);
-      if (unguarded) unguardedCaller(stack);
+    });
+    class ApiStage extends Stage {
+      constructor(scope: App, id: string, unguarded: boolean) {
+        super(scope, id, { env: ENV });
+        const stack = new Stack(this, 'Api');
+        guardedCaller(stack);
+        if (unguarded) unguardedCaller(stack);
+      }
     }
-  }
-  pipeline.addStage(new ApiStage(app, 'Beta', false));
-  pipeline.addStage(new ApiStage(app, 'Prod', true));
-  app.synth();
+    pipeline.addStage(new ApiStage(app, 'Beta', false));
+    pipeline.addStage(new ApiStage(app, 'Prod', true));
+    app.synth();
+  });
 
   test('the stages are found; only the unguarded role of Prod is reported (none of the pipeline\'s own roles)', () => {
     const { code, lines, report } = findingsOf(dir);

@@ -69,7 +69,8 @@ function scpStack(props: Partial<GuardrailServiceControlPolicyProps> = {}) {
 }
 
 describe('GuardrailServiceControlPolicy', () => {
-  const { template, content, scp } = scpStack({ exemptAdministratorRoleArns: [EXEMPT], denyBedrockApiKeys: true });
+  let template: Template, content: PolicyJson, scp: GuardrailServiceControlPolicy;
+  beforeAll(() => ({ template, content, scp } = scpStack({ exemptAdministratorRoleArns: [EXEMPT], denyBedrockApiKeys: true })));
   const underScp = (identity: PolicyJson[], request: SimRequest) => simulate(identity, request, { serviceControlPolicies: [content] });
 
   test('is an SCP on its targets, with the Denies of the invoker role', () => {
@@ -367,12 +368,14 @@ function boundaryStack(props: Partial<GuardrailPermissionsBoundaryProps> = {}) {
 }
 
 describe('GuardrailPermissionsBoundary', () => {
-  const { stack } = boundaryStack();
-  const template = Template.fromStack(stack);
-  const resources = template.toJSON().Resources as { [id: string]: any };
-  const [boundaryId, boundaryResource] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')!;
-  const boundaryDoc = resolveCfn(boundaryResource.Properties.PolicyDocument, MEMBER_ENV) as PolicyJson;
-  const boundaryArn = `arn:aws:iam::${MEMBER}:policy/${boundaryResource.Properties.ManagedPolicyName}`;
+  let template: Template, resources: { [id: string]: any }, boundaryId: string, boundaryResource: any, boundaryDoc: PolicyJson, boundaryArn: string;
+  beforeAll(() => {
+    template = Template.fromStack(boundaryStack().stack);
+    resources = template.toJSON().Resources;
+    [boundaryId, boundaryResource] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')!;
+    boundaryDoc = resolveCfn(boundaryResource.Properties.PolicyDocument, MEMBER_ENV) as PolicyJson;
+    boundaryArn = `arn:aws:iam::${MEMBER}:policy/${boundaryResource.Properties.ManagedPolicyName}`;
+  });
   const bounded = (request: SimRequest) => simulate([ALLOW_ALL], { principal: APP_ROLE, ...request }, { permissionsBoundaries: [boundaryDoc] });
 
   test('is the boundary of the scope\'s roles, and names itself by a name fixed at synth', () => {

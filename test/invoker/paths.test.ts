@@ -90,7 +90,8 @@ function invokerWith(options: GuardrailEnforcementOptions) {
 }
 
 describe.each(SUBJECTS)('%s', (_label, make) => {
-  const { policies } = make();
+  let policies: PolicyJson[];
+  beforeAll(() => ({ policies } = make()));
 
   test.each(BESIDE)('every action of every inference path is explicitly denied beside %s', async (_other, other) => {
     const decisions = await pathDecisions(policies, other);

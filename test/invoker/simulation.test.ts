@@ -26,7 +26,8 @@ async function expectAllowed(policies: PolicyJson[], request: Parameters<typeof 
 }
 
 describe('one guardrail at a numbered version (doc Example 1)', () => {
-  const { policies } = synthInvoker();
+  let policies: PolicyJson[];
+  beforeAll(() => ({ policies } = synthInvoker()));
 
   test('InvokeModel and InvokeModelWithResponseStream (Converse, ConverseStream) with the approved guardrail are allowed', async () => {
     await expectAllowed(policies, invoke(fm(HAIKU), `${G1}:1`));

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { ACCOUNT, fm, G1, G2, guardrailArn, invoke, KEY_ARN, profileArn, REGION, stream, synthInvoker } from './fixtures';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../../src';
 import { policySize } from '../../src/private/policy-size';
-import { ALLOW_ALL, decide } from '../sim/simulate';
+import { ALLOW_ALL, decide, PolicyJson } from '../sim/simulate';
 
 // aws-cdk-lib's CloudFormation schema validation, off in most tests (test/setup-env.ts), runs here.
 process.env.CDK_VALIDATION = 'true';
@@ -20,17 +20,20 @@ const APPROVED = [`${G1}:1`, `${G2}:3`, `${G2}:12`];
  * A role whose enforcement does not fit inline: 150 foundation models and 12 cross-Region profiles (3
  * Regions each), two guardrails (G1 at version 1, G2 at any numbered version, so StringLike), one encrypted.
  */
-const split = synthInvoker({
-  guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
-  models: [
-    ...Array.from({ length: FOUNDATION_MODELS }, (_, i) => InvokableModel.foundationModel(modelId(i))),
-    ...Array.from({ length: PROFILES }, (_, i) => InvokableModel.crossRegionInferenceProfile(`us.${modelId(i)}`, US)),
-  ],
-}, (r, stack) => r.addGuardrail(EnforcedGuardrail.fromArn(G2, GuardrailVersion.ANY_NUMBERED, { encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) })));
-const roleId = Object.keys(split.json.Resources).find(id => split.json.Resources[id].Type === 'AWS::IAM::Role')!;
-const role = split.json.Resources[roleId];
-const managedIds = Object.keys(split.json.Resources).filter(id => split.json.Resources[id].Type === 'AWS::IAM::ManagedPolicy');
-const [inline, ...managed] = split.policies;
+let split: ReturnType<typeof synthInvoker>, roleId: string, role: any, managedIds: string[], inline: PolicyJson, managed: PolicyJson[];
+beforeAll(() => {
+  split = synthInvoker({
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+    models: [
+      ...Array.from({ length: FOUNDATION_MODELS }, (_, i) => InvokableModel.foundationModel(modelId(i))),
+      ...Array.from({ length: PROFILES }, (_, i) => InvokableModel.crossRegionInferenceProfile(`us.${modelId(i)}`, US)),
+    ],
+  }, (r, stack) => r.addGuardrail(EnforcedGuardrail.fromArn(G2, GuardrailVersion.ANY_NUMBERED, { encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) })));
+  roleId = Object.keys(split.json.Resources).find(id => split.json.Resources[id].Type === 'AWS::IAM::Role')!;
+  role = split.json.Resources[roleId];
+  managedIds = Object.keys(split.json.Resources).filter(id => split.json.Resources[id].Type === 'AWS::IAM::ManagedPolicy');
+  [inline, ...managed] = split.policies;
+});
 const profileIds = Array.from({ length: PROFILES }, (_, i) => `us.${modelId(i)}`);
 
 describe('an enforcement too large for the inline policy is split across managed policies', () => {

@@ -100,11 +100,12 @@ describe('the event pattern matcher (EventBridge semantics the tests rely on)', 
 });
 
 describe('GuardrailEnforcementMonitor', () => {
-  const { template, json, patternOf, env } = monitorStack(stack => ({
+  let template: Template, json: any, patternOf: (prefix: string) => any, env: DeployEnv;
+  beforeAll(() => ({ template, json, patternOf, env } = monitorStack(stack => ({
     guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1)), EnforcedGuardrail.fromArn(G2, GuardrailVersion.ANY_NUMBERED)],
     principals: [roleNamed(stack, 'app')],
     cloudTrailLogGroup: logs.LogGroup.fromLogGroupName(stack, 'Trail', 'aws-cloudtrail-logs'),
-  }));
+  }))));
 
   describe('tampering rules', () => {
     test('changes to an approved guardrail, named by its ID or its ARN, and no other', () => {
@@ -316,7 +317,7 @@ describe('GuardrailEnforcementMonitor', () => {
   });
 
   describe('guardrail health alarms', () => {
-    const alarms = Object.values(json.Resources as { [id: string]: any }).filter(r => r.Type === 'AWS::CloudWatch::Alarm').map(r => r.Properties);
+    const alarms = () => Object.values(json.Resources as { [id: string]: any }).filter(r => r.Type === 'AWS::CloudWatch::Alarm').map(r => r.Properties);
     const dims = [{ Name: 'GuardrailArn', Value: G1 }, { Name: 'GuardrailVersion', Value: '1' }];
     test('client errors and throttles of each approved guardrail at its version', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -325,7 +326,7 @@ describe('GuardrailEnforcementMonitor', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Bedrock/Guardrails', MetricName: 'InvocationThrottles', Dimensions: dims });
     });
     test('the intervention rate: intervened / invocations over the threshold', () => {
-      const rate = alarms.find(a => (a.Metrics ?? []).some((m: any) => m.Expression !== undefined))!;
+      const rate = alarms().find(a => (a.Metrics ?? []).some((m: any) => m.Expression !== undefined))!;
       expect(rate.Threshold).toBe(0.5);
       expect(rate.ComparisonOperator).toBe('GreaterThanThreshold');
       const expression = rate.Metrics.find((m: any) => m.Expression !== undefined);
@@ -337,11 +338,11 @@ describe('GuardrailEnforcementMonitor', () => {
       });
     });
     test('a guardrail approved at ANY_NUMBERED has no single version to alarm on (graphed with SEARCH instead)', () => {
-      expect(JSON.stringify(alarms)).not.toContain('zzz999');
-      expect(alarms).toHaveLength(4);
+      expect(JSON.stringify(alarms())).not.toContain('zzz999');
+      expect(alarms()).toHaveLength(4);
     });
     test('every alarm notifies the topic; missing data is not an alarm', () => {
-      for (const alarm of alarms) {
+      for (const alarm of alarms()) {
         expect(alarm.AlarmActions).toHaveLength(1);
         expect(alarm.AlarmActions[0].Ref).toMatch(/^MonitorTopic[0-9A-F]{8}$/);
         expect(alarm.TreatMissingData).toBe('notBreaching');

@@ -1,0 +1,35 @@
+// The test sequencer of mutation testing (test/mutation/jest.config.js). Stryker runs the tests that cover a mutant
+// by name (jest's testNamePattern), and jest would still load every test file and run what its describe blocks run.
+// This runs only the files that hold a covering test (as recorded by the dry run; a file not recorded always runs),
+// and resets the environment's bail at the start of each run. The files most likely to kill the mutant soonest go
+// first: the estimated time of the file's covering tests, divided by one more than the mutants it has killed in this
+// process (the mutants of one source file are tested one after another).
+const Sequencer = require('@jest/test-sequencer').default;
+const state = require('./state');
+
+class MutationTestSequencer extends Sequencer {
+  constructor(options) {
+    super(options);
+    this.globalConfig = options.globalConfig;
+  }
+
+  sort(tests) {
+    state.failed = false;
+    const pattern = this.globalConfig.testNamePattern;
+    if (!pattern || tests.length === 0) return super.sort(tests);
+    const matcher = new RegExp(pattern, 'i');
+    const recorded = new Map(state.recorded(tests[0].context.config.rootDir).map(r => [r.testPath, r]));
+    const cost = new Map(tests.map(test => {
+      const r = recorded.get(test.path);
+      if (r === undefined) return [test.path, Number.MAX_SAFE_INTEGER];
+      const matched = r.names.map((name, i) => (matcher.test(name) ? r.testMs[i] : undefined)).filter(ms => ms !== undefined);
+      if (matched.length === 0) return [test.path, undefined];
+      // The file's load and hooks, then its covering tests.
+      const own = r.durationMs - r.testMs.reduce((a, b) => a + b, 0);
+      return [test.path, (own + matched.reduce((a, b) => a + b, 0)) / (1 + (state.kills.get(test.path) ?? 0))];
+    }));
+    return tests.filter(test => cost.get(test.path) !== undefined).sort((a, b) => cost.get(a.path) - cost.get(b.path));
+  }
+}
+
+module.exports = MutationTestSequencer;

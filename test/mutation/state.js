@@ -1,0 +1,39 @@
+// State shared by the mutation-testing environment and sequencer (test/mutation/jest.config.js). Stryker runs jest in
+// band in its worker processes, so both load this module once per process, outside jest's module registry.
+const fs = require('fs');
+const path = require('path');
+
+/** The directory where the dry run records the tests of each test file. */
+const testsDir = rootDir => path.join(rootDir, '.mutation-tests');
+
+module.exports = {
+  /** Whether a test has failed in the current jest run (reset by the sequencer at the start of each run). */
+  failed: false,
+
+  /** How many mutant runs each test file has failed in, in this process (the files that killed mutants go first). */
+  kills: new Map(),
+
+  /** A test's full name exactly as Stryker's jest environment writes it (its test filter matches these). */
+  fullName(test) {
+    const suite = block => (block.parent ? `${suite(block.parent)} ${block.name}`.trimStart() : '');
+    return `${suite(test.parent)} ${test.name}`.trimStart();
+  },
+
+  /**
+   * Records a test file's tests (written once per test file, by the dry run): `names`, `testMs` (each test's duration,
+   * in the same order) and `durationMs` (the whole file's, with its load and hooks).
+   */
+  record(rootDir, testPath, names, testMs, durationMs) {
+    const dir = testsDir(rootDir);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${path.relative(rootDir, testPath).replace(/[\\/]/g, '__')}.json`);
+    if (!fs.existsSync(file)) fs.writeFileSync(file, JSON.stringify({ testPath, names, testMs, durationMs }));
+  },
+
+  /** The recorded test files: { testPath, names, testMs, durationMs }[] (none before the dry run). */
+  recorded(rootDir) {
+    const dir = testsDir(rootDir);
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).filter(f => f.endsWith('.json')).map(f => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+  },
+};
