@@ -2,6 +2,7 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnGuardrail } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { EncryptedGuardrailKey, GuardrailAdministratorRole, GuardrailAdministratorRoleProps, GuardrailProfile } from '../../src';
 import { DeployEnv, DEFAULT_ENV, resolveCfn } from '../sim/cfn';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from '../sim/simulate';
@@ -218,6 +219,22 @@ describe('profiles and keys', () => {
         Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com' } },
       },
     ]);
+  });
+
+  test('an imported key: the same creator permissions on it, simulated, and CreateGrant only when Bedrock asks for it', async () => {
+    const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const keyPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const { policies } = synthAdmin({}, DEFAULT_ENV, stack => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Imported', keyArn) }));
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey']) {
+      expect(await decide(policies, { action, resource: keyArn }, keyPolicy)).toBe('Allowed');
+      expect(await decide(policies, { action, resource: keyArn.replace('1234abcd', 'ffffffff') }, keyPolicy)).toBe('ImplicitlyDenied');
+    }
+    expect(await decide(policies, { action: 'kms:Encrypt', resource: keyArn }, keyPolicy)).toBe('ImplicitlyDenied');
+    const grant = (context: { [key: string]: string }) => decide(policies, { action: 'kms:CreateGrant', resource: keyArn, context }, keyPolicy);
+    expect(await grant({ 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com' })).toBe('Allowed');
+    expect(await grant({ 'kms:GrantIsForAWSResource': 'false', 'kms:ViaService': 'bedrock.us-east-1.amazonaws.com' })).toBe('ImplicitlyDenied');
+    expect(await grant({ 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' })).toBe('ImplicitlyDenied');
+    expect(await grant({})).toBe('ImplicitlyDenied');
   });
 });
 

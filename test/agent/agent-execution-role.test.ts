@@ -219,6 +219,23 @@ describe('action groups, knowledge bases, collaborators', () => {
   });
 });
 
+describe('statements as the Agents page names them (agents-permissions)', () => {
+  test('one statement per permission, with its Sid and exactly its actions', () => {
+    const pt = `arn:aws:bedrock:${REGION}:${ACCOUNT}:provisioned-model/abcd1234efgh`;
+    const { policies } = synthAgentRole({ models: [InvokableModel.foundationModel(HAIKU), InvokableModel.provisionedModel(pt)], allowRetrieveAndGenerate: true }, (role, stack) => {
+      role.addThirdPartyKnowledgeBaseSecret(secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', SECRET_ARN));
+      role.addCollaborator(new CfnAgentAlias(stack, 'Alias', { agentId: 'COLLAB0001', agentAliasName: 'prod' }));
+    });
+    expect(policies.flatMap(p => p.Statement).map((st: any) => [st.Sid, st.Action])).toEqual([
+      ['AgentModelInvocationPermissions', 'bedrock:InvokeModel'],
+      ['AgentProvisionedThroughput', ['bedrock:InvokeModel', 'bedrock:GetProvisionedModelThroughput']],
+      ['AgentRetrieveAndGenerate', 'bedrock:RetrieveAndGenerate'],
+      ['Agent3PKnowledgeBase', 'bedrock:AssociateThirdPartyKnowledgeBase'],
+      ['AgentMultiAgentCollaboration', ['bedrock:GetAgentAlias', 'bedrock:InvokeAgent']],
+    ]);
+  });
+});
+
 describe('with a CfnAgent and an action-group Lambda', () => {
   function agentApp() {
     const stack = new Stack(new App(), 'Test', { env: { account: ACCOUNT, region: REGION } });

@@ -94,6 +94,12 @@ describe('GuardrailServiceControlPolicy', () => {
     });
     expect(content.Statement.every((s: any) => s.Effect === 'Deny')).toBe(true);
     expect(scp.size).toBe(JSON.stringify(content).length);
+    // Every statement named, in the documented order (a reader of the SCP finds each Deny by its Sid).
+    expect(content.Statement.map((s: any) => s.Sid)).toEqual([
+      'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock', 'DenyChangesToApprovedGuardrails',
+      'DenyChangesToAccountGuardrailSettings', 'DenyChangesToExemptAdministratorRoles', 'DenyChangesToIdentityProviders',
+      'DenyBedrockApiKeyCreation', 'DenyBedrockApiKeyUse',
+    ]);
   });
 
   describe('a member-account role that allows *:* itself', () => {

@@ -71,6 +71,40 @@ describe('trust', () => {
   });
 });
 
+describe('statements as the Flows page names them (flows-permissions)', () => {
+  /** Each statement's Sid and actions, in order. */
+  const statements = (json: any, id: string) => identityPoliciesOf(json, id, ENV).flatMap(p => p.Statement).map((st: any) => [st.Sid, st.Action]);
+
+  test('one statement per node kind, with its Sid and exactly its actions', () => {
+    const { json, id } = synthFlowRole(stack => ({
+      models: [
+        InvokableModel.foundationModel(HAIKU),
+        InvokableModel.provisionedModel(bedrock('provisioned-model', 'abcd1234efgh')),
+        InvokableModel.customModel(bedrock('custom-model', 'abcd1234efgh')),
+        InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, ['us-east-1', 'us-west-2']),
+      ],
+      agentAliases: [new CfnAgentAlias(stack, 'Alias', { agentId: 'AGENT12345', agentAliasName: 'prod' })],
+      encryptionKeys: [kms.Key.fromKeyArn(stack, 'K', KEY_ARN)],
+    }));
+    expect(statements(json, id)).toEqual([
+      ['InvokeModel', 'bedrock:InvokeModel'],
+      ['InvokeProvisionedThroughput', ['bedrock:InvokeModel', 'bedrock:GetProvisionedModelThroughput']],
+      ['InvokeCustomModel', ['bedrock:InvokeModel', 'bedrock:GetCustomModel']],
+      ['InvokeInferenceProfile', ['bedrock:InvokeModel', 'bedrock:GetInferenceProfile']],
+      ['InvokeModelThroughProfile1', 'bedrock:InvokeModel'],
+      ['InvokeAgent', 'bedrock:InvokeAgent'],
+      ['KMSPermissions', ['kms:GenerateDataKey', 'kms:Decrypt']],
+    ]);
+  });
+
+  test('a custom model deployment alone: InvokeModel only (GetCustomModel authorizes custom-model ARNs only)', async () => {
+    const deployment = bedrock('custom-model-deployment', 'abcd1234efgh');
+    const { json, id, policies } = synthFlowRole(() => ({ models: [InvokableModel.customModel(deployment)] }));
+    expect(statements(json, id)).toEqual([['InvokeModel', 'bedrock:InvokeModel']]);
+    expect(await decide(policies, { action: 'bedrock:InvokeModel', resource: deployment })).toBe('Allowed');
+  });
+});
+
 describe('node permissions: allowed on the resource, denied on a neighbour', () => {
   test('models: foundation, Provisioned Throughput, custom model and deployment', async () => {
     const pt = bedrock('provisioned-model', 'abcd1234efgh');

@@ -6,19 +6,12 @@
 //   modules it imports, anew with the mutant active, so exactly that file's tests can see what its load built.
 // - It records each test file's tests (Stryker's dry run runs every test), so that the sequencer can run only the
 //   files whose tests cover a mutant.
-// - In a mutant run (Stryker sets __STRYKER_ACTIVE_MUTANT__), it skips every test after the first that fails: one
-//   failure kills the mutant, and jest's own `bail` cannot be set through Stryker.
+// - In a mutant run (Stryker sets __STRYKER_ACTIVE_MUTANT__), it skips every test after the first that fails (and
+//   jest-circus-with-bail.js every later test file): one failure kills the mutant, and jest's own `bail` cannot be set through Stryker.
 const { TestEnvironment } = require('jest-environment-node');
 const state = require('./state');
 
 const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
-
-function skipAll(block) {
-  for (const child of block.children) {
-    if (child.type === 'test') child.mode = 'skip';
-    else skipAll(child);
-  }
-}
 
 class MutationTestEnvironment extends TestEnvironment {
   constructor(config, context) {
@@ -63,11 +56,10 @@ class MutationTestEnvironment extends TestEnvironment {
     for (const [id, n] of Object.entries(hits)) perTest[id] = (perTest[id] ?? 0) + n;
   }
 
-  async handleTestEvent(event, circusState) {
+  async handleTestEvent(event) {
     const mutantRun = process.env[ACTIVE_MUTANT] !== undefined;
-    if (event.name === 'run_start' && mutantRun && state.failed) {
-      // Skipping every test of the file also skips its beforeAll hooks.
-      skipAll(circusState.rootDescribeBlock);
+    if (event.name === 'run_start' && mutantRun) {
+      state.runs.set(this.testPath, (state.runs.get(this.testPath) ?? 0) + 1);
     } else if (event.name === 'test_start' && mutantRun && state.failed) {
       event.test.mode = 'skip';
     } else if (event.name === 'test_start') {
@@ -87,6 +79,8 @@ class MutationTestEnvironment extends TestEnvironment {
       const blocks = [];
       for (let block = event.test.parent; block !== undefined; block = block.parent) blocks.push(block);
       this.tests.push({ name: state.fullName(event.test), blocks, ms: Date.now() - this.testStarted });
+    } else if (event.name === 'run_finish' && mutantRun) {
+      state.trace(this.rootDir, `  ${require('path').basename(this.testPath)} ${Date.now() - this.started} ms${state.failed ? ' (failed)' : ''}`);
     } else if (event.name === 'run_finish' && !mutantRun) {
       if (this.coverage() !== undefined && this.tests.length > 0) {
         // What the file's load ran (its imports and describe blocks) counts for each of its tests.

@@ -1,9 +1,10 @@
 // The test sequencer of mutation testing (test/mutation/jest.config.js). Stryker runs the tests that cover a mutant
 // by name (jest's testNamePattern), and jest would still load every test file and run what its describe blocks run.
 // This runs only the files that hold a covering test (as recorded by the dry run; a file not recorded always runs),
-// and resets the environment's bail at the start of each run. The files most likely to kill the mutant soonest go
-// first: the estimated time of the file's covering tests, divided by one more than the mutants it has killed in this
-// process (the mutants of one source file are tested one after another).
+// and resets the environment's bail at the start of each run. The file expected to kill the mutant soonest goes first:
+// the time its covering tests took in the dry run, divided by the share of this process's mutant runs of the file that
+// killed the mutant (the mutants of one source file are tested one after another, so the share carries over).
+const path = require('path');
 const Sequencer = require('@jest/test-sequencer').default;
 const state = require('./state');
 
@@ -16,7 +17,7 @@ class MutationTestSequencer extends Sequencer {
   sort(tests) {
     state.failed = false;
     const pattern = this.globalConfig.testNamePattern;
-    if (!pattern || tests.length === 0) return super.sort(tests);
+    if (!pattern || tests.length === 0) return [...tests];
     const matcher = new RegExp(pattern, 'i');
     const recorded = new Map(state.recorded(tests[0].context.config.rootDir).map(r => [r.testPath, r]));
     const cost = new Map(tests.map(test => {
@@ -26,9 +27,12 @@ class MutationTestSequencer extends Sequencer {
       if (matched.length === 0) return [test.path, undefined];
       // The file's load and hooks, then its covering tests.
       const own = r.durationMs - r.testMs.reduce((a, b) => a + b, 0);
-      return [test.path, (own + matched.reduce((a, b) => a + b, 0)) / (1 + (state.kills.get(test.path) ?? 0))];
+      const killRate = ((state.kills.get(test.path) ?? 0) + 1) / ((state.runs.get(test.path) ?? 0) + 2);
+      return [test.path, (own + matched.reduce((a, b) => a + b, 0)) / killRate];
     }));
-    return tests.filter(test => cost.get(test.path) !== undefined).sort((a, b) => cost.get(a.path) - cost.get(b.path));
+    const sorted = tests.filter(test => cost.get(test.path) !== undefined).sort((a, b) => cost.get(a.path) - cost.get(b.path));
+    state.trace(tests[0].context.config.rootDir, `run: ${sorted.map(t => `${path.basename(t.path)}=${Math.round(cost.get(t.path))}`).join(' ')}`);
+    return sorted;
   }
 }
 

@@ -10,7 +10,11 @@ module.exports = {
   /** Whether a test has failed in the current jest run (reset by the sequencer at the start of each run). */
   failed: false,
 
-  /** How many mutant runs each test file has failed in, in this process (the files that killed mutants go first). */
+  /**
+   * In this process, how many mutant runs ran each test file's tests (`runs`), and how many of them a test of the
+   * file failed in (`kills`): the sequencer's estimate of how likely the file is to kill the next mutant.
+   */
+  runs: new Map(),
   kills: new Map(),
 
   /** A test's full name exactly as Stryker's jest environment writes it (its test filter matches these). */
@@ -28,6 +32,13 @@ module.exports = {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${path.relative(rootDir, testPath).replace(/[\\/]/g, '__')}.json`);
     if (!fs.existsSync(file)) fs.writeFileSync(file, JSON.stringify({ testPath, names, testMs, durationMs }));
+  },
+
+  /** With MUTATE_TRACE set, appends a line to .mutation-tests/trace.log (which files each mutant run loads, and how long they take). */
+  trace(rootDir, line) {
+    if (process.env.MUTATE_TRACE === undefined) return;
+    fs.mkdirSync(testsDir(rootDir), { recursive: true });
+    fs.appendFileSync(path.join(testsDir(rootDir), 'trace.log'), `${new Date().toISOString()} ${process.pid} ${line}\n`);
   },
 
   /** The recorded test files: { testPath, names, testMs, durationMs }[] (none before the dry run). */

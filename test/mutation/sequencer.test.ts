@@ -1,0 +1,52 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+// The mutation-testing sequencer (test/mutation/sequencer.js): which test files a mutant run loads, and in what order.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Sequencer = require('./sequencer');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const state = require('./state');
+
+describe('the mutation-testing sequencer', () => {
+  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mutation-'));
+  const file = (name: string) => path.join(rootDir, 'test', name);
+  const testOf = (name: string) => ({ path: file(name), context: { config: { rootDir } } });
+  const tests = ['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts', 'other.test.ts'].map(testOf);
+  const order = (pattern: string | undefined) => new Sequencer({ contexts: [], globalConfig: { testNamePattern: pattern } })
+    .sort(tests).map((t: { path: string }) => path.basename(t.path));
+
+  beforeAll(() => {
+    state.record(rootDir, file('slow.test.ts'), ['a shared test', 'slow alone'], [5000, 10], 5100);
+    state.record(rootDir, file('fast.test.ts'), ['a shared test', 'fast alone'], [20, 10], 100);
+    state.record(rootDir, file('other.test.ts'), ['unrelated'], [10], 50);
+  });
+  afterAll(() => fs.rmSync(rootDir, { recursive: true, force: true }));
+  afterEach(() => {
+    state.kills.clear();
+    state.runs.clear();
+  });
+
+  test('runs only the files holding a selected test, and those not recorded, the cheapest covering tests first', () => {
+    // Stryker's test filter: each test's full name, escaped, in a group.
+    expect(order('(a shared test)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
+    expect(order('(slow alone)|(fast alone)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
+    expect(order('(unrelated)')).toEqual(['other.test.ts', 'unrecorded.test.ts']);
+  });
+
+  test('a file that killed the mutant in most of its runs goes before a cheaper one that seldom did', () => {
+    state.runs.set(file('slow.test.ts'), 200);
+    state.kills.set(file('slow.test.ts'), 200);
+    state.runs.set(file('fast.test.ts'), 200);
+    expect(order('(a shared test)')).toEqual(['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts']);
+    // Killing as often, the cheaper file goes first.
+    state.kills.set(file('fast.test.ts'), 200);
+    expect(order('(a shared test)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
+  });
+
+  test('without a test filter (the dry run), every file runs, and the bail of the last run is reset', () => {
+    state.failed = true;
+    expect(order(undefined)).toEqual(['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts', 'other.test.ts']);
+    expect(state.failed).toBe(false);
+  });
+});
