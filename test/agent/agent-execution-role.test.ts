@@ -222,7 +222,8 @@ describe('action groups, knowledge bases, collaborators', () => {
 describe('statements as the Agents page names them (agents-permissions)', () => {
   test('one statement per permission, with its Sid and exactly its actions', () => {
     const pt = `arn:aws:bedrock:${REGION}:${ACCOUNT}:provisioned-model/abcd1234efgh`;
-    const { policies } = synthAgentRole({ models: [InvokableModel.foundationModel(HAIKU), InvokableModel.provisionedModel(pt)], allowRetrieveAndGenerate: true }, (role, stack) => {
+    const models = [InvokableModel.foundationModel(HAIKU), InvokableModel.provisionedModel(pt)];
+    const { policies } = synthAgentRole({ models, allowRetrieveAndGenerate: true }, (role, stack) => {
       role.addThirdPartyKnowledgeBaseSecret(secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', SECRET_ARN));
       role.addCollaborator(new CfnAgentAlias(stack, 'Alias', { agentId: 'COLLAB0001', agentAliasName: 'prod' }));
     });
