@@ -1,0 +1,30 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
+import { ENFORCEMENT_METADATA } from '../../src/check/model';
+import { GuardrailEnforcement } from '../../src/private/enforcement';
+import { G1, HAIKU } from './fixtures';
+
+/** What the shared enforcement records for the checks, and its guard against use before it has an owner. */
+describe('GuardrailEnforcement', () => {
+  const invoker = (allowUnguardedPaths?: InferencePath[]) => new GuardrailEnforcedInvokerRole(new Stack(new App(), 'S'), 'Invoker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+    models: [InvokableModel.foundationModel(HAIKU)],
+    allowUnguardedPaths,
+  });
+  const recorded = (role: GuardrailEnforcedInvokerRole) => role.node.metadata.filter(m => m.type === ENFORCEMENT_METADATA).map(m => m.data);
+
+  test('the paths left open are recorded for the checks exactly, and nothing when every path is denied', () => {
+    expect(recorded(invoker())).toEqual([]);
+    expect(recorded(invoker([]))).toEqual([]);
+    expect(recorded(invoker([InferencePath.FLOWS]))).toEqual([{ allowUnguardedPaths: [InferencePath.FLOWS] }]);
+  });
+
+  test('adding a guardrail or a model before it is attached to an owner is a programming error', () => {
+    const enforcement = new GuardrailEnforcement();
+    expect(() => enforcement.addGuardrail(EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))))
+      .toThrow('GuardrailEnforcement.addGuardrail called before attach');
+    expect(() => enforcement.addModel(InvokableModel.foundationModel(HAIKU))).toThrow('GuardrailEnforcement.addModel called before attach');
+  });
+});
