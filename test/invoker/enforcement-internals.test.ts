@@ -1,9 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { G1, HAIKU } from './fixtures';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
 import { ENFORCEMENT_METADATA } from '../../src/check/model';
 import { GuardrailEnforcement } from '../../src/private/enforcement';
-import { G1, HAIKU } from './fixtures';
 
 /** What the shared enforcement records for the checks, and its guard against use before it has an owner. */
 describe('GuardrailEnforcement', () => {

@@ -8,6 +8,7 @@
 //   files whose tests cover a mutant.
 // - In a mutant run (Stryker sets __STRYKER_ACTIVE_MUTANT__), it skips every test after the first that fails (and
 //   jest-circus-with-bail.js every later test file): one failure kills the mutant, and jest's own `bail` cannot be set through Stryker.
+const path = require('path');
 const { TestEnvironment } = require('jest-environment-node');
 const state = require('./state');
 
@@ -80,7 +81,7 @@ class MutationTestEnvironment extends TestEnvironment {
       for (let block = event.test.parent; block !== undefined; block = block.parent) blocks.push(block);
       this.tests.push({ name: state.fullName(event.test), blocks, ms: Date.now() - this.testStarted });
     } else if (event.name === 'run_finish' && mutantRun) {
-      state.trace(this.rootDir, `  ${require('path').basename(this.testPath)} ${Date.now() - this.started} ms${state.failed ? ' (failed)' : ''}`);
+      state.trace(this.rootDir, `  ${path.basename(this.testPath)} ${Date.now() - this.started} ms${state.failed ? ' (failed)' : ''}`);
     } else if (event.name === 'run_finish' && !mutantRun) {
       if (this.coverage() !== undefined && this.tests.length > 0) {
         // What the file's load ran (its imports and describe blocks) counts for each of its tests.
