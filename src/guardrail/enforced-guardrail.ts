@@ -175,12 +175,11 @@ export class EnforcedGuardrail {
     // A literal ARN says where the guardrail is; a resource's environment is only a hint (an imported guardrail
     // carries the importing stack's environment).
     const parsed = Token.isUnresolved(this.guardrailArn) ? undefined : parseArn(this.guardrailArn);
-    const known = (v?: string) => (v === undefined || Token.isUnresolved(v) ? undefined : v);
+    const known = (v?: string) => (Token.isUnresolved(v) ? undefined : v);
     const envAccount = known(this.account);
     const envRegion = known(this.region);
-    const differs = parsed !== undefined
-      && ((envAccount !== undefined && envAccount !== parsed.account) || (envRegion !== undefined && envRegion !== parsed.region));
-    const conflict = differs && parsed !== undefined
+    const conflict = parsed !== undefined
+      && ((envAccount !== undefined && envAccount !== parsed.account) || (envRegion !== undefined && envRegion !== parsed.region))
       ? `the guardrail's ARN ${this.guardrailArn} names ${parsed.account}/${parsed.region}, but its resource is in ${envAccount ?? '?'}/${envRegion ?? '?'}`
       : undefined;
     return { account: parsed?.account ?? envAccount, region: parsed?.region ?? envRegion, source: this.source, conflict };
@@ -248,7 +247,7 @@ export class EnforcedGuardrail {
     // `:N` after the guardrail ID, or after a part that is the whole ARN (a guardrail resource's attribute).
     const suffix = /(?:\u0000|:guardrail\/[^:\u0000]*)(:[^/\u0000]*)$/.exec(literal);
     if (suffix !== null) {
-      throw constructError(scope, `the guardrail ARN ends with a version ('${suffix[1].replace(/\u0000/g, '${...}')}'), which belongs in GuardrailVersion, not in the ARN. `
+      throw constructError(scope, `the guardrail ARN ends with a version ('${suffix[1]}'), which belongs in GuardrailVersion, not in the ARN. `
         + 'Fix: pass the ARN without the version, and the version as GuardrailVersion.');
     }
     if (opaque) {

@@ -31,7 +31,7 @@ class MutationTestSequencer extends Sequencer {
       return [test.path, (own + matched.reduce((a, b) => a + b, 0)) / killRate];
     }));
     const sorted = tests.filter(test => cost.get(test.path) !== undefined).sort((a, b) => cost.get(a.path) - cost.get(b.path));
-    state.trace(tests[0].context.config.rootDir, `run: ${sorted.map(t => `${path.basename(t.path)}=${Math.round(cost.get(t.path))}`).join(' ')}`);
+    state.trace(tests[0].context.config.rootDir, `mutant ${process.env.__STRYKER_ACTIVE_MUTANT__}: ${sorted.map(t => `${path.basename(t.path)}=${Math.round(cost.get(t.path))}`).join(' ')}`);
     return sorted;
   }
 }
