@@ -185,4 +185,45 @@ describe('in the constructs', () => {
       Effect: 'Allow', Action: ['b:Y', 'a:X'], Resource: ['a', 'z', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::b']] }],
     });
   });
+
+  test('sortResources: Resource and NotResource of each statement, duplicates kept; a document with nothing to sort is returned as it is', () => {
+    const doc = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'One', Effect: 'Allow', Action: 'a:X', Resource: 'b' },
+        { Sid: 'Single', Effect: 'Allow', Action: 'a:X', Resource: ['b'] },
+        { Sid: 'Res', Effect: 'Allow', Action: 'a:X', Resource: ['c', 'a', 'b', 'a'] },
+        { Sid: 'NotRes', Effect: 'Deny', Action: 'a:X', NotResource: ['y', 'x'] },
+        { Sid: 'Equal', Effect: 'Allow', Action: 'a:X', Resource: ['d', 'd'] },
+      ],
+    };
+    const sorted = sortResources(doc);
+    expect(sorted).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'One', Effect: 'Allow', Action: 'a:X', Resource: 'b' },
+        { Sid: 'Single', Effect: 'Allow', Action: 'a:X', Resource: ['b'] },
+        { Sid: 'Res', Effect: 'Allow', Action: 'a:X', Resource: ['a', 'a', 'b', 'c'] },
+        { Sid: 'NotRes', Effect: 'Deny', Action: 'a:X', NotResource: ['x', 'y'] },
+        { Sid: 'Equal', Effect: 'Allow', Action: 'a:X', Resource: ['d', 'd'] },
+      ],
+    });
+    // The input is not changed; statements with nothing to sort are the same objects.
+    expect(doc.Statement[2].Resource).toEqual(['c', 'a', 'b', 'a']);
+    expect(sorted.Statement[0]).toBe(doc.Statement[0]);
+    expect(sorted.Statement[1]).toBe(doc.Statement[1]);
+    expect(sorted.Statement[2]).not.toBe(doc.Statement[2]);
+
+    const nothing = { Version: '2012-10-17', Statement: [doc.Statement[0], doc.Statement[1]] };
+    expect(sortResources(nothing)).toBe(nothing);
+    for (const odd of [undefined, null, {}, { Statement: { Effect: 'Allow' } }]) expect(sortResources(odd)).toBe(odd);
+  });
+
+  test('sortResources is a total order on JSON: strings before objects as JSON sorts them, and the result does not depend on the input order', () => {
+    const values = ['arn:b', { Ref: 'B' }, 'arn:a', { 'Fn::GetAtt': ['A', 'Arn'] }, 'arn:a:x', { Ref: 'A' }];
+    const expected = ['arn:a', 'arn:a:x', 'arn:b', { 'Fn::GetAtt': ['A', 'Arn'] }, { Ref: 'A' }, { Ref: 'B' }];
+    for (const order of [values, [...values].reverse(), [values[3], values[0], values[5], values[1], values[4], values[2]]]) {
+      expect(sortResources({ Statement: [{ Resource: order }] }).Statement[0].Resource).toEqual(expected);
+    }
+  });
 });

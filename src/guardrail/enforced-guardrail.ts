@@ -4,7 +4,7 @@ import { aws_bedrock as bedrockRefs, aws_kms as kmsRefs } from 'aws-cdk-lib/inte
 import { IConstruct } from 'constructs';
 import { GuardrailProfile } from './guardrail-profile';
 import { GuardrailConditionValues, GuardrailVersion } from './guardrail-version';
-import { checkGuardrailArn, constructError, factoryError, parseArn, readTokenArn } from '../util/validation';
+import { ArnParts, checkGuardrailArn, constructError, factoryError, parseArn, readTokenArn } from '../util/validation';
 
 /** Guardrail IDs are lowercase letters and digits only (the ARN formats of the Service Authorization Reference). */
 const GUARDRAIL_ID = /^[a-z0-9]+$/;
@@ -174,7 +174,7 @@ export class EnforcedGuardrail {
   public get _location(): { account?: string; region?: string; source?: IConstruct; conflict?: string } {
     // A literal ARN says where the guardrail is; a resource's environment is only a hint (an imported guardrail
     // carries the importing stack's environment).
-    const parsed = Token.isUnresolved(this.guardrailArn) ? undefined : parseArn(this.guardrailArn);
+    const parsed = this.literalArn;
     const known = (v?: string) => (Token.isUnresolved(v) ? undefined : v);
     const envAccount = known(this.account);
     const envRegion = known(this.region);
@@ -183,6 +183,11 @@ export class EnforcedGuardrail {
       ? `the guardrail's ARN ${this.guardrailArn} names ${parsed.account}/${parsed.region}, but its resource is in ${envAccount ?? '?'}/${envRegion ?? '?'}`
       : undefined;
     return { account: parsed?.account ?? envAccount, region: parsed?.region ?? envRegion, source: this.source, conflict };
+  }
+
+  /** The parts of the guardrail ARN, when it is a literal. */
+  private get literalArn(): ArnParts | undefined {
+    return Token.isUnresolved(this.guardrailArn) ? undefined : parseArn(this.guardrailArn);
   }
 
   /** The values of `bedrock:GuardrailIdentifier` that this guardrail and version admit. */
@@ -198,11 +203,13 @@ export class EnforcedGuardrail {
    */
   public _bind(scope: IConstruct, options: { anywhere?: boolean } = {}): BoundGuardrail {
     const stack = Stack.of(scope);
-    const { account, region } = this._location;
+    const { account } = this._location;
     // Anywhere (a service control policy): the guardrail is checked where the requests are, in member accounts
     // and Regions the policy does not know, so its profiles are named in the guardrail's own account.
     if (options.anywhere !== true) this.checkSameAccount(scope);
-    const sourceRegion = this.region ?? parseArn(this.guardrailArn)?.region ?? (options.anywhere === true ? region ?? '*' : stack.region);
+    // A literal ARN says where the guardrail is; otherwise the resource's environment (a resource of this
+    // stack carries the stack's own Region token).
+    const sourceRegion = this.literalArn?.region ?? this.region ?? (options.anywhere === true ? '*' : stack.region);
     if (options.anywhere !== true) this.checkSameRegion(scope, sourceRegion);
     this.checkTokenArn(scope);
     this.warnAboutMutableVersion(scope);
@@ -273,8 +280,9 @@ export class EnforcedGuardrail {
    */
   private checkSameAccount(scope: IConstruct) {
     const stack = Stack.of(scope);
-    const account = this.account;
-    // A resource of this stack carries the stack's own account token.
+    // A literal ARN says where the guardrail is; otherwise the resource's environment (a resource of this
+    // stack carries the stack's own account token).
+    const account = this.literalArn?.account ?? this.account;
     if (account !== undefined && account === stack.account) return;
     const comparison = account === undefined ? TokenComparison.ONE_UNRESOLVED : Token.compareStrings(account, stack.account);
     if (comparison === TokenComparison.DIFFERENT) {
@@ -283,8 +291,7 @@ export class EnforcedGuardrail {
         + 'Fix: create the guardrail (or a copy) in this account, or deploy this role to the guardrail\'s account.');
     }
     if (comparison === TokenComparison.ONE_UNRESOLVED || comparison === TokenComparison.BOTH_UNRESOLVED) {
-      const which = account !== undefined && !Token.isUnresolved(account) ? `in account ${account}`
-        : !Token.isUnresolved(this.guardrailArn) ? this.guardrailArn : '(its ARN is not known until deploy)';
+      const which = account !== undefined && !Token.isUnresolved(account) ? `in account ${account}` : '(its ARN is not known until deploy)';
       Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailAccountUnverified',
         `Cannot check at synth that the guardrail ${which} is in this stack's account (an account is not known until deploy). `
         + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '

@@ -131,6 +131,30 @@ describe('_bind', () => {
       .toEqual(['*', 'us-east-2', 'us-west-2'].map(r => `:bedrock:${r}:*:guardrail-profile/us.guardrail.v1:0`));
   });
 
+  test('a resource whose literal ARN names another account or Region is checked by its ARN, not by its environment', () => {
+    // An imported guardrail carries the importing stack's environment.
+    const stack = newStack();
+    const imported = (guardrailArn: string) => EnforcedGuardrail.fromGuardrail(guardrailRef(stack, guardrailArn, { account: ACCOUNT, region: 'us-east-1' }), V1);
+    expect(() => imported(arn(OTHER))._bind(new Construct(stack, 'R1'))).toThrow(`S/R1: the guardrail ${arn(OTHER)} is in account ${OTHER}, but this stack deploys to account ${ACCOUNT}.`);
+    imported(arn(ACCOUNT, 'eu-west-1'))._bind(new Construct(stack, 'R2'));
+    Annotations.fromStack(stack).hasWarning('/S/R2', Match.stringLikeRegexp(`^The guardrail ${arn(ACCOUNT, 'eu-west-1')} is in eu-west-1, but this stack deploys to us-east-1\\.`));
+    // Its profile is granted from the guardrail's Region.
+    const profiled = EnforcedGuardrail.fromGuardrail(guardrailRef(stack, arn(ACCOUNT, 'us-west-2'), { account: ACCOUNT, region: 'us-east-1' }), V1, { guardrailProfile: profile });
+    expect(stack.resolve(profiled._bind(new Construct(stack, 'R3')).applyGuardrailArns).slice(1).map((a: any) => a['Fn::Join'][1][2]))
+      .toEqual(['us-west-2', 'us-east-2'].map(r => `:bedrock:${r}:${ACCOUNT}:guardrail-profile/us.guardrail.v1:0`));
+  });
+
+  test('a resource whose ARN is a token: its environment is where it is', () => {
+    const stack = newStack();
+    const token = new CfnParameter(stack, 'Arn').valueAsString;
+    expect(() => EnforcedGuardrail.fromGuardrail(guardrailRef(stack, token, { account: OTHER, region: 'us-east-1' }), V1)._bind(new Construct(stack, 'R')))
+      .toThrow(`is in account ${OTHER}, but this stack deploys to account ${ACCOUNT}`);
+    const bound = EnforcedGuardrail.fromGuardrail(guardrailRef(stack, token, { account: ACCOUNT, region: 'us-west-2' }), V1, { guardrailProfile: profile })
+      ._bind(new Construct(stack, 'R2'));
+    expect(stack.resolve(bound.applyGuardrailArns).slice(1).map((a: any) => a['Fn::Join'][1][2]))
+      .toEqual(['us-west-2', 'us-east-2'].map(r => `:bedrock:${r}:${ACCOUNT}:guardrail-profile/us.guardrail.v1:0`));
+  });
+
   test('not anywhere: another account is refused and another Region warned about, each naming both', () => {
     expect(() => EnforcedGuardrail.fromArn(arn(OTHER), V1)._bind(new Construct(newStack(), 'R')))
       .toThrow(`S/R: the guardrail ${arn(OTHER)} is in account ${OTHER}, but this stack deploys to account ${ACCOUNT}.`);
@@ -169,8 +193,13 @@ describe('checks at bind, word for word', () => {
 
   test.each([
     ['a literal ARN in an account-agnostic stack', (_stack: Stack) => EnforcedGuardrail.fromArn(arn(), V1), `in account ${ACCOUNT}`],
-    ['a resource in an account from a parameter, with a literal ARN',
-      (stack: Stack) => EnforcedGuardrail.fromGuardrail(guardrailRef(stack, arn(), { account: new CfnParameter(stack, 'Account').valueAsString, region: 'us-east-1' }), V1), arn()],
+    ['a resource in an account from a parameter, with a literal ARN: the ARN\'s account',
+      (stack: Stack) => EnforcedGuardrail.fromGuardrail(guardrailRef(stack, arn(), { account: new CfnParameter(stack, 'Account').valueAsString, region: 'us-east-1' }), V1),
+      `in account ${ACCOUNT}`],
+    ['a resource in an account from a parameter, with an ARN from a parameter',
+      (stack: Stack) => EnforcedGuardrail.fromGuardrail(guardrailRef(stack, new CfnParameter(stack, 'Arn').valueAsString,
+        { account: new CfnParameter(stack, 'Account').valueAsString, region: 'us-east-1' }), V1),
+      '(its ARN is not known until deploy)'],
     ['an ARN from a parameter', (stack: Stack) => EnforcedGuardrail.fromArn(new CfnParameter(stack, 'Arn').valueAsString, V1), '(its ARN is not known until deploy)'],
   ])('an account not known at synth: %s', (_label, make, which) => {
     const stack = newStack({ region: 'us-east-1' });
