@@ -53,7 +53,8 @@ describe('_location: a literal ARN is believed over the resource\'s environment'
     expect(EnforcedGuardrail.fromGuardrail(source, V1)._location).toEqual({ account: OTHER, region: 'eu-west-1', source, conflict: undefined });
     const agnostic = newStack({});
     const unknown = guardrailRef(agnostic, token, { account: agnostic.account, region: agnostic.region });
-    expect(EnforcedGuardrail.fromGuardrail(unknown, V1)._location).toEqual({ account: undefined, region: undefined, source: unknown, conflict: undefined });
+    expect(EnforcedGuardrail.fromGuardrail(unknown, V1)._location)
+      .toEqual({ account: undefined, region: undefined, source: unknown, conflict: undefined });
   });
 
   test('fromArn has no resource: the ARN is the location', () => {
