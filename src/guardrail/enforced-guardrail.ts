@@ -245,7 +245,7 @@ export class EnforcedGuardrail {
    * not known until deploy: a warning.
    */
   private checkTokenArn(scope: IConstruct) {
-    if (!Token.isUnresolved(this.guardrailArn)) return;
+    // A literal ARN was checked by the factory; it passes these checks too.
     const { literal, opaque } = readTokenArn(Stack.of(scope), this.guardrailArn);
     if (/[*?]/.test(literal)) {
       throw constructError(scope, `the guardrail ARN ${literal.replace(/\u0000/g, '${...}')} holds a wildcard (* or ?) in its literal parts, so the condition would admit every guardrail that matches, not one. `
@@ -283,19 +283,18 @@ export class EnforcedGuardrail {
     // A literal ARN says where the guardrail is; otherwise the resource's environment (a resource of this
     // stack carries the stack's own account token).
     const account = this.literalArn?.account ?? this.account;
-    if (account !== undefined && account === stack.account) return;
-    const comparison = account === undefined ? TokenComparison.ONE_UNRESOLVED : Token.compareStrings(account, stack.account);
-    if (comparison === TokenComparison.DIFFERENT) {
+    // Token.compareStrings says SAME only for the same string.
+    if (account === stack.account) return;
+    if (account !== undefined && Token.compareStrings(account, stack.account) === TokenComparison.DIFFERENT) {
       throw constructError(scope, `the guardrail ${this.guardrailArn} is in account ${account}, but this stack deploys to account ${stack.account}. `
         + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '
         + 'Fix: create the guardrail (or a copy) in this account, or deploy this role to the guardrail\'s account.');
     }
-    if (comparison === TokenComparison.ONE_UNRESOLVED || comparison === TokenComparison.BOTH_UNRESOLVED) {
-      const which = account !== undefined && !Token.isUnresolved(account) ? `in account ${account}` : '(its ARN is not known until deploy)';
-      Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailAccountUnverified',
-        `Cannot check at synth that the guardrail ${which} is in this stack's account (an account is not known until deploy). `
-        + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '
-        + 'Fix: give the stack an explicit env.account, use a guardrail ARN with a literal account, or pass a guardrail resource to EnforcedGuardrail.fromGuardrail.');
-    }
+    // One of them, or both, is not known until deploy.
+    const which = account !== undefined && !Token.isUnresolved(account) ? `in account ${account}` : '(its ARN is not known until deploy)';
+    Annotations.of(scope).addWarningV2('cdk-bedrock-guardrail-iam:guardrailAccountUnverified',
+      `Cannot check at synth that the guardrail ${which} is in this stack's account (an account is not known until deploy). `
+      + 'IAM enforcement of bedrock:GuardrailIdentifier is documented only for a guardrail in the same account as the calling role. '
+      + 'Fix: give the stack an explicit env.account, use a guardrail ARN with a literal account, or pass a guardrail resource to EnforcedGuardrail.fromGuardrail.');
   }
 }

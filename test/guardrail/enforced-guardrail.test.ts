@@ -245,6 +245,30 @@ describe('checks at bind, word for word', () => {
       'S/R: the guardrail ARN ends with a version (\':1\'), which belongs in GuardrailVersion, not in the ARN. Fix: pass the ARN without the version, and the version as GuardrailVersion.');
   });
 
+  test('a token in a wildcard ARN is shown as ${...}; a version after a resource\'s ARN attribute is refused', () => {
+    const stack = newStack();
+    const cfn = new CfnGuardrail(stack, 'Cfn', { name: 'g', blockedInputMessaging: 'no', blockedOutputsMessaging: 'no' });
+    const wildcard = Lazy.string({ produce: () => `arn:aws:bedrock:${new CfnParameter(stack, 'Region').valueAsString}:${ACCOUNT}:guardrail/*` });
+    expect(() => EnforcedGuardrail.fromArn(wildcard, V1)._bind(new Construct(stack, 'R1')))
+      .toThrow(`S/R1: the guardrail ARN arn:aws:bedrock:\${...}:${ACCOUNT}:guardrail/* holds a wildcard`);
+    const versioned = Lazy.string({ produce: () => `${cfn.attrGuardrailArn}:7` });
+    expect(() => EnforcedGuardrail.fromArn(versioned, V1)._bind(new Construct(stack, 'R2')))
+      .toThrow('S/R2: the guardrail ARN ends with a version (\':7\')');
+    // A version-like part that is not at the end of the ARN's resource, and a resource attribute alone, are not versions.
+    expect(() => EnforcedGuardrail.fromArn(cfn.attrGuardrailArn, V1)._bind(new Construct(stack, 'R3'))).not.toThrow();
+    expect(() => EnforcedGuardrail.fromArn(Lazy.string({ produce: () => `${cfn.attrGuardrailArn}/x` }), V1)._bind(new Construct(stack, 'R4'))).not.toThrow();
+  });
+
+  test('a Region not known at synth, the stack\'s or the guardrail\'s: no Region warning', () => {
+    const agnostic = newStack({ account: ACCOUNT });
+    EnforcedGuardrail.fromArn(arn(ACCOUNT, 'eu-west-1'), V1)._bind(new Construct(agnostic, 'R'));
+    expect(warningsOf(agnostic)).toEqual([]);
+    const stack = newStack();
+    const region = new CfnParameter(stack, 'Region').valueAsString;
+    EnforcedGuardrail.fromGuardrail(guardrailRef(stack, new CfnParameter(stack, 'Arn').valueAsString, { account: ACCOUNT, region }), V1)._bind(new Construct(stack, 'R'));
+    expect(warningsOf(stack).filter(w => w.includes('this stack deploys to'))).toEqual([]);
+  });
+
   test('an ARN from a parameter or an import: a warning that it cannot be checked, with the AllowedPattern fix', () => {
     for (const make of [(s: Stack) => new CfnParameter(s, 'Arn').valueAsString, () => Fn.importValue('GuardrailArn')]) {
       const stack = newStack();
