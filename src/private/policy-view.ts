@@ -37,9 +37,7 @@ type PolicyResource = iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRolePolicy |
  * not change in that time (aws-cdk-lib refuses a change to the tree after the first synthesis), so every
  * check of the stack reads the same view.
  */
-const VIEWS = new WeakMap<Stack, { view: PolicyView; generation: number }>();
-/** Raised by `PolicyView.forgetAll()`: a view of an earlier generation is not used. */
-let generation = 0;
+const VIEWS = new WeakMap<Stack, { view: PolicyView }>();
 /** The stacks whose validation drops their cached view. */
 const RESETS = new WeakSet<Stack>();
 
@@ -64,17 +62,12 @@ export class PolicyView {
       stack.node.addValidation({ validate: () => { VIEWS.delete(stack); return []; } });
     }
     const cached = VIEWS.get(stack);
-    if (cached !== undefined && cached.generation === generation) return cached.view;
-    const entry = { view: PolicyView.build(stack), generation };
+    if (cached !== undefined) return cached.view;
+    const entry = { view: PolicyView.build(stack) };
     VIEWS.set(stack, entry);
     // Dropped when the synchronous work that asked for it ends, so that it is never read after a change.
     queueMicrotask(() => { if (VIEWS.get(stack) === entry) VIEWS.delete(stack); });
     return entry.view;
-  }
-
-  /** Drops every cached view: a check that starts now reads the tree as it is (BedrockGuardrailChecks does). */
-  public static forgetAll(): void {
-    generation++;
   }
 
   /** A new view of `stack` as it is now (for an aspect, which adds policies as it goes). */
