@@ -103,6 +103,31 @@ describe('mergeStatements', () => {
     expect(isPlain(Object.assign(Object.create(null), { Service: 'lambda.amazonaws.com' }))).toBe(true);
   });
 
+  test('statements nothing was merged into are returned as they are: the same objects, a frozen shared one still frozen', () => {
+    const shared = new iam.PolicyStatement({ sid: 'Shared', effect: iam.Effect.DENY, actions: ['bedrock:InvokeModel'], notResources: ['arn:aws:s3:::x'] });
+    shared.freeze();
+    const a = new iam.PolicyStatement({ sid: 'A', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/1'] });
+    const b = new iam.PolicyStatement({ sid: 'B', actions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/1'] });
+    const c = new iam.PolicyStatement({ sid: 'C', actions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/2'] });
+    const merged = mergeStatements([shared, a, b, c]);
+    expect(merged).toHaveLength(3);
+    expect(merged[0]).toBe(shared);
+    expect(merged[0].frozen).toBe(true);
+    expect(merged[1]).toBe(a);
+    expect(json([merged[2]])).toEqual([{ Sid: 'B', Effect: 'Allow', Action: 's3:PutObject', Resource: ['arn:aws:s3:::b/1', 'arn:aws:s3:::b/2'] }]);
+    // A statement merged with one whose resources are all its own already: one statement, its resources once.
+    const same = mergeStatements([b, new iam.PolicyStatement({ sid: 'D', actions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/1'] })]);
+    expect(json(same)).toEqual([{ Sid: 'B', Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/1' }]);
+  });
+
+  test('NotResource statements with the same shape are left apart', () => {
+    const deny = (resource: string) => new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:GetObject'], notResources: [resource] });
+    const statements = [deny('arn:aws:s3:::a'), deny('arn:aws:s3:::b')];
+    const merged = mergeStatements(statements);
+    expect(merged[0]).toBe(statements[0]);
+    expect(merged[1]).toBe(statements[1]);
+  });
+
   test('a statement on every resource absorbs the others it merges with', () => {
     const merged = mergeStatements([
       new iam.PolicyStatement({ actions: ['bedrock:ListFoundationModels'], resources: ['arn:aws:bedrock:us-east-1::foundation-model/m'] }),

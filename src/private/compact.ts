@@ -15,22 +15,22 @@ export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicySt
   // Most documents have no two statements with the same effect and actions: then there is nothing to merge.
   const shapes = statements.map(shapeOf);
   if (new Set(shapes).size === shapes.length) return statements;
-  const merged: Array<{ first: iam.PolicyStatement; resources: string[]; count: number }> = [];
-  const byKey = new Map<string, { first: iam.PolicyStatement; resources: string[]; count: number }>();
+  const merged: Array<{ first: iam.PolicyStatement; resources: string[] }> = [];
+  const byKey = new Map<string, { first: iam.PolicyStatement; resources: string[] }>();
   for (const statement of statements) {
     const key = mergeKey(statement);
     const existing = key === undefined ? undefined : byKey.get(key);
     if (existing !== undefined) {
       existing.resources.push(...statement.resources);
-      existing.count++;
       continue;
     }
-    const entry = { first: statement, resources: [...statement.resources], count: 1 };
+    const entry = { first: statement, resources: [...statement.resources] };
     merged.push(entry);
     if (key !== undefined) byKey.set(key, entry);
   }
-  return merged.map(({ first, resources, count }) => {
-    if (count === 1) return first;
+  return merged.map(({ first, resources }) => {
+    // A statement nothing was merged into is returned as it is (a frozen shared Deny stays the same object).
+    if (resources.length === first.resources.length) return first;
     return new iam.PolicyStatement({
       sid: first.sid,
       effect: first.effect,
@@ -61,7 +61,8 @@ function shapeOf(statement: iam.PolicyStatement): string {
  * condition that holds a token object (two different ones would look the same as JSON).
  */
 function mergeKey(statement: iam.PolicyStatement): string | undefined {
-  if (statement.hasPrincipal || statement.notResources.length > 0 || statement.resources.length === 0) return undefined;
+  // A statement with NotResource has no Resource.
+  if (statement.hasPrincipal || statement.resources.length === 0) return undefined;
   if (Token.isUnresolved(statement.resources) || statement.resources.some(r => r.startsWith(LIST_TOKEN))) return undefined;
   if (!isPlain(statement.conditions ?? {})) return undefined;
   return canonicalJson([statement.effect, [...statement.actions].sort(), [...statement.notActions].sort(), statement.conditions ?? {}]);
