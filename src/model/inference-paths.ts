@@ -120,6 +120,6 @@ export const INFERENCE_PATHS: InferencePathInfo[] = [
 ];
 
 /** The paths of `allowed` removed from every path, in the enum's order. */
-export function deniedPaths(allowed: InferencePath[] = []): InferencePathInfo[] {
-  return INFERENCE_PATHS.filter(p => !allowed.includes(p.path));
+export function deniedPaths(allowed?: InferencePath[]): InferencePathInfo[] {
+  return INFERENCE_PATHS.filter(p => !allowed?.includes(p.path));
 }
