@@ -82,7 +82,9 @@ describe('grants, kind by kind', () => {
       env: { account: ACCOUNT, region }, applicationInferenceProfileRef: { inferenceProfileIdentifier: identifier, inferenceProfileArn: identifier },
     });
     const byId = grant(InvokableModel.fromApplicationInferenceProfile(ref('abc123'), InvokableModel.foundationModel(HAIKU)), stack);
-    expect(byId).toEqual({ kind: 'APPLICATION_INFERENCE_PROFILE', invokeArns: [appArn()], routes: [{ profileArn: appArn(), modelArns: [fm(HAIKU, 'eu-west-1')] }], profileArns: [appArn()] });
+    expect(byId).toEqual({
+      kind: 'APPLICATION_INFERENCE_PROFILE', invokeArns: [appArn()], routes: [{ profileArn: appArn(), modelArns: [fm(HAIKU, 'eu-west-1')] }], profileArns: [appArn()],
+    });
     const byArn = grant(InvokableModel.fromApplicationInferenceProfile(ref(appArn('us-west-2')), InvokableModel.foundationModel(HAIKU)), stack);
     expect(byArn.routes).toEqual([{ profileArn: appArn('us-west-2'), modelArns: [fm(HAIKU, 'us-west-2')] }]);
     // An identifier that is a token: the reference's Region, when known, else the stack's.
@@ -91,7 +93,8 @@ describe('grants, kind by kind', () => {
       .toEqual([fm(HAIKU, 'ap-south-1')]);
     expect(grant(InvokableModel.fromApplicationInferenceProfile(ref(token, stack.region), InvokableModel.foundationModel(HAIKU)), stack).routes[0].modelArns)
       .toEqual([fm(HAIKU)]);
-    expect(grant(InvokableModel.fromApplicationInferenceProfileArn(token, InvokableModel.foundationModel(HAIKU)), stack).routes[0].modelArns).toEqual([fm(HAIKU)]);
+    expect(grant(InvokableModel.fromApplicationInferenceProfileArn(token, InvokableModel.foundationModel(HAIKU)), stack).routes[0].modelArns)
+      .toEqual([fm(HAIKU)]);
   });
 
   test.each([
@@ -184,7 +187,8 @@ describe('refusals, word for word', () => {
       `InvokableModel.crossRegionInferenceProfile: 'global.${HAIKU}' is a global profile. Fix: use InvokableModel.globalInferenceProfile('global.${HAIKU}').`);
     expect(() => InvokableModel.globalInferenceProfile('global.x')).toThrow(
       'InvokableModel.globalInferenceProfile: \'global.x\' is not an inference profile ID. Fix: use the system profile ID, for example \'global.anthropic.claude-sonnet-4-20250514-v1:0\'.');
-    expect(() => InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, ['us-east'])).toThrow('InvokableModel.crossRegionInferenceProfile: \'us-east\' in destinationRegions is not an AWS Region name.');
+    expect(() => InvokableModel.crossRegionInferenceProfile(`us.${HAIKU}`, ['us-east']))
+      .toThrow('InvokableModel.crossRegionInferenceProfile: \'us-east\' in destinationRegions is not an AWS Region name.');
   });
 
   test('a model ID that is a token is accepted', () => {
