@@ -91,7 +91,8 @@ describe('grants, kind by kind', () => {
     const token = new CfnParameter(stack, 'Id').valueAsString;
     expect(grant(InvokableModel.fromApplicationInferenceProfile(ref(token, 'ap-south-1'), InvokableModel.foundationModel(HAIKU)), stack).routes[0].modelArns)
       .toEqual([fm(HAIKU, 'ap-south-1')]);
-    expect(grant(InvokableModel.fromApplicationInferenceProfile(ref(token, stack.region), InvokableModel.foundationModel(HAIKU)), stack).routes[0].modelArns)
+    const inStackRegion = InvokableModel.fromApplicationInferenceProfile(ref(token, stack.region), InvokableModel.foundationModel(HAIKU));
+    expect(grant(inStackRegion, stack).routes[0].modelArns)
       .toEqual([fm(HAIKU)]);
     expect(grant(InvokableModel.fromApplicationInferenceProfileArn(token, InvokableModel.foundationModel(HAIKU)), stack).routes[0].modelArns)
       .toEqual([fm(HAIKU)]);
@@ -172,7 +173,8 @@ describe('refusals, word for word', () => {
       + `not from PROVISIONED_MODEL 'arn:aws:bedrock:us-east-1:${ACCOUNT}:provisioned-model/abc'. `
       + 'Fix: pass InvokableModel.foundationModel(...), crossRegionInferenceProfile(...) or globalInferenceProfile(...) as copiedFrom.');
     expect(() => InvokableModel.fromApplicationInferenceProfileArn(app, InvokableModel.allFoundationModels())).toThrow('not from ALL_FOUNDATION_MODELS \'*\'');
-    expect(() => InvokableModel.fromApplicationInferenceProfileArn(app, InvokableModel.fromApplicationInferenceProfileArn(app, InvokableModel.foundationModel(HAIKU))))
+    const appProfile = InvokableModel.fromApplicationInferenceProfileArn(app, InvokableModel.foundationModel(HAIKU));
+    expect(() => InvokableModel.fromApplicationInferenceProfileArn(app, appProfile))
       .toThrow('not from APPLICATION_INFERENCE_PROFILE');
   });
 
