@@ -40,6 +40,7 @@ export class GuardrailEnforcement {
   private readonly grants: ModelGrant[] = [];
 
   constructor(private readonly options: EnforcementOptions = {}) {
+    // Stryker disable next-line BooleanLiteral: merging merged statements again changes nothing
     this.document = new DeferredPolicyDocument(() => this.parts()[0].statements, true);
     markEnforcementDocument(this.document);
   }
@@ -58,6 +59,7 @@ export class GuardrailEnforcement {
    * aspect, or the first rendering); after that the guardrails and models can no longer change.
    */
   public parts(): PolicyPart[] {
+    // Stryker disable next-line ConditionalExpression: a memo; what the parts are built from cannot change after the first call (checkOpen)
     if (this.laidOut === undefined) {
       // In the order a reader of the docs expects: Allow, Deny, the other Denies, profile, guardrail, key.
       const conditions = guardrailConditions(this.boundGuardrails);
