@@ -12,15 +12,11 @@ const LIST_TOKEN = '#{Token[';
  * NotResource are left as they are.
  */
 export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicyStatement[] {
-  // Most documents have no two statements with the same effect and actions: then there is nothing to merge.
-  const shapes = statements.map(shapeOf);
-  // Stryker disable next-line ConditionalExpression: a shortcut; without it, the loop below returns the same statements
-  if (new Set(shapes).size === shapes.length) return statements;
   const merged: Array<{ first: iam.PolicyStatement; resources: string[] }> = [];
-  const byKey = new Map<string, { first: iam.PolicyStatement; resources: string[] }>();
+  const byKey = new Map<string | undefined, { first: iam.PolicyStatement; resources: string[] }>();
   for (const statement of statements) {
     const key = mergeKey(statement);
-    const existing = key === undefined ? undefined : byKey.get(key);
+    const existing = byKey.get(key);
     if (existing !== undefined) {
       existing.resources.push(...statement.resources);
       continue;
@@ -42,20 +38,6 @@ export function mergeStatements(statements: iam.PolicyStatement[]): iam.PolicySt
       conditions: first.conditions,
     });
   });
-}
-
-/** The shapes of frozen statements (shared by many documents: the Denies of the paths). */
-const SHAPES = new WeakMap<iam.PolicyStatement, string>();
-
-/** A statement's effect and actions: two statements can merge only if they have the same shape. */
-function shapeOf(statement: iam.PolicyStatement): string {
-  const known = SHAPES.get(statement);
-  // Stryker disable next-line ConditionalExpression: a memo; without it the shape is computed again, the same
-  if (known !== undefined) return known;
-  const shape = `${statement.effect} ${[...statement.actions].sort().join(' ')} ${[...statement.notActions].sort().join(' ')}`;
-  // Stryker disable next-line ConditionalExpression: a memo; a statement's shape is the same every time it is asked
-  if (statement.frozen) SHAPES.set(statement, shape);
-  return shape;
 }
 
 /**
