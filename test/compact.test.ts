@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AgentExecutionRole, EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InvokableModel } from '../src';
 import { DEFAULT_ENV } from './sim/cfn';
 import { ALLOW_ALL, decide, identityPoliciesOf, logicalIdOf } from './sim/simulate';
-import { mergeStatements, sortResources } from '../src/private/compact';
+import { mergeStatements, sortByKey, sortResources } from '../src/private/compact';
 import { isPlain, unresolvedSize } from '../src/private/policy-size';
 
 const { account: ACCOUNT, region: REGION } = DEFAULT_ENV;
@@ -34,6 +34,14 @@ describe('mergeStatements', () => {
     expect(json(merged)).toEqual([
       { Sid: 'A', Effect: 'Deny', NotAction: ['s3:GetObject', 'kms:Decrypt'], Resource: ['arn:aws:s3:::b/1', 'arn:aws:s3:::b/2'] },
     ]);
+  });
+
+  test('different NotAction lists keep statements apart', () => {
+    const statements = [
+      new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/1'] }),
+      new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['s3:PutObject'], resources: ['arn:aws:s3:::b/2'] }),
+    ];
+    expect(mergeStatements(statements)).toEqual(statements);
   });
 
   test('a different effect, action set or condition keeps statements apart', () => {
@@ -242,6 +250,12 @@ describe('in the constructs', () => {
     const nothing = { Version: '2012-10-17', Statement: [doc.Statement[0], doc.Statement[1]] };
     expect(sortResources(nothing)).toBe(nothing);
     for (const odd of [undefined, null, {}, { Statement: { Effect: 'Allow' } }]) expect(sortResources(odd)).toBe(odd);
+  });
+
+  test('sortByKey: by key in UTF-16 code unit order (not the locale\'s), items with the same key in their order', () => {
+    const items = [{ k: 'b', n: 1 }, { k: 'B', n: 2 }, { k: 'a', n: 3 }, { k: 'b', n: 4 }, { k: 'ab', n: 5 }, { k: '', n: 6 }];
+    expect(sortByKey(items, i => i.k).map(i => i.n)).toEqual([6, 2, 3, 5, 1, 4]);
+    expect(sortByKey([], (i: string) => i)).toEqual([]);
   });
 
   test('sortResources is a total order on JSON: strings before objects as JSON sorts them, and the result does not depend on the input order', () => {

@@ -53,11 +53,17 @@ function mergeKey(statement: iam.PolicyStatement): string | undefined {
   return canonicalJson([statement.effect, [...statement.actions].sort(), [...statement.notActions].sort(), statement.conditions ?? {}]);
 }
 
-/** JSON with object keys sorted, so that equal conditions written in another order compare equal. */
+/**
+ * JSON with object keys sorted, so that equal conditions written in another order compare equal: given the
+ * list of every key in the value, JSON.stringify writes each object's keys in the list's order.
+ */
 function canonicalJson(value: any): string {
-  return JSON.stringify(value, (_key, v) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.keys(v).sort().map(k => [k, v[k]]))
-    : v));
+  const keys = new Set<string>();
+  JSON.stringify(value, (key, v) => {
+    keys.add(key);
+    return v;
+  });
+  return JSON.stringify(value, [...keys].sort());
 }
 
 /**
@@ -83,8 +89,15 @@ export function sortResources(document: any): any {
 }
 
 function sortByJson(values: any[]): any[] {
-  return values
-    .map(v => ({ v, k: JSON.stringify(v) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map(({ v }) => v);
+  return sortByKey(values, v => JSON.stringify(v));
+}
+
+/** The items ordered by their keys (in UTF-16 code unit order); items with the same key keep their order. */
+export function sortByKey<T>(items: T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    byKey.set(k, [...(byKey.get(k) ?? []), item]);
+  }
+  return [...byKey.keys()].sort().flatMap(k => byKey.get(k)!);
 }

@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { sortByKey } from './compact';
 import { jsonSize, literalSize, unresolvedSize } from './policy-size';
 
 /** The characters of a policy document around its statements: `{"Version":"2012-10-17","Statement":[]}`. */
@@ -126,8 +127,7 @@ function measure(stack: Stack, statement: iam.PolicyStatement): Measured {
   const values = stack.resolve(statement.resources);
   // A list token resolves to one value for several resources: such a statement stays whole.
   if (!Array.isArray(values) || values.length !== statement.resources.length) return { size };
-  const resolved = values.map((r, i) => ({ arn: statement.resources[i], key: JSON.stringify(r), size: jsonSize(r) + 1 }));
-  resolved.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const resolved = sortByKey(values.map((r, i) => ({ arn: statement.resources[i], key: JSON.stringify(r), size: jsonSize(r) + 1 })), r => r.key);
   return { size, empty: jsonSize({ ...json, Resource: [] }), sorted: resolved.map(r => r.arn), resources: resolved.map(r => r.size) };
 }
 
