@@ -37,7 +37,8 @@ export class DeferredPolicyDocument extends iam.PolicyDocument {
     const capturing: IResolveContext = { ...context, registerPostProcessor: (p: IPostProcessor) => { inner = p; } };
     const rendered = super.resolve(capturing);
     context.registerPostProcessor({
-      postProcess: (input: any, ctx: IResolveContext) => sortResources(inner === undefined ? input : inner.postProcess(input, ctx)),
+      // PolicyDocument.resolve always registers one.
+      postProcess: (input: any, ctx: IResolveContext) => sortResources(inner!.postProcess(input, ctx)),
     });
     return rendered;
   }

@@ -2,7 +2,7 @@ import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { InferencePath } from '../model/inference-path';
 import { INFERENCE_PATHS } from '../model/inference-paths';
-import { constructError, factoryError } from '../util/validation';
+import { factoryError } from '../util/validation';
 
 /** The options every guardrail enforcement shares (invoker role, enforcement policy, aspect). */
 export interface EnforcementOptionValues {
@@ -15,7 +15,8 @@ export function checkInferencePaths(scope: IConstruct | string, paths: Inference
   for (const path of paths ?? []) {
     if (!INFERENCE_PATHS.some(p => p.path === path)) {
       const message = `allowUnguardedPaths has '${path}', which is not an InferencePath. Fix: use the InferencePath enum, one of ${INFERENCE_PATHS.map(p => p.path).join(', ')}.`;
-      throw typeof scope === 'string' ? factoryError(scope, message) : constructError(scope, message);
+      // A construct is written as its path.
+      throw factoryError(`${scope}`, message);
     }
   }
 }
