@@ -27,9 +27,9 @@ export function checkInferencePaths(scope: IConstruct | string, paths: Inference
  */
 export function warnAboutEnforcementOptions(scope: IConstruct, options: EnforcementOptionValues) {
   checkInferencePaths(scope, options.allowUnguardedPaths);
-  const allowed = new Set(options.allowUnguardedPaths ?? []);
-  for (const info of INFERENCE_PATHS.filter(p => allowed.has(p.path))) {
-    const passRole = (info.path === InferencePath.AGENTS || info.path === InferencePath.FLOWS) && !allowed.has(InferencePath.PASS_ROLE_TO_BEDROCK)
+  const allowed = (path: InferencePath) => options.allowUnguardedPaths?.includes(path) === true;
+  for (const info of INFERENCE_PATHS.filter(p => allowed(p.path))) {
+    const passRole = (info.path === InferencePath.AGENTS || info.path === InferencePath.FLOWS) && !allowed(InferencePath.PASS_ROLE_TO_BEDROCK)
       ? ` Note: creating or changing ${info.path === InferencePath.AGENTS ? 'an agent' : 'a flow'} passes its service role, and iam:PassRole to Bedrock is still denied (allow InferencePath.PASS_ROLE_TO_BEDROCK too, or create it from another principal).`
       : '';
     Annotations.of(scope).addWarningV2(`cdk-bedrock-guardrail-iam:unguardedPathAllowed:${info.path}`,
