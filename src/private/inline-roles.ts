@@ -8,7 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 const INLINE_PERMISSIONS = Symbol.for('cdk-bedrock-guardrail-iam.inlinePermissions');
 
 export function markInlinePermissions(role: IConstruct) {
-  Object.defineProperty(role, INLINE_PERMISSIONS, { value: true, enumerable: false });
+  Object.defineProperty(role, INLINE_PERMISSIONS, { value: true });
 }
 
 export function holdsPermissionsInline(construct: IConstruct): boolean {

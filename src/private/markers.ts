@@ -17,7 +17,7 @@ export function markEnforced(principal: IConstruct, allowedPaths: InferencePath[
   const previous = enforcementMark(principal);
   // Several enforcements on one principal: a path is open only if every one of them leaves it open.
   const paths = previous === undefined ? allowedPaths : previous.allowedPaths.filter(p => allowedPaths.includes(p));
-  Object.defineProperty(principal, ENFORCED, { value: { allowedPaths: paths }, configurable: true, enumerable: false });
+  Object.defineProperty(principal, ENFORCED, { value: { allowedPaths: paths }, configurable: true });
 }
 
 /**
@@ -41,7 +41,7 @@ export function enforcementMark(principal: IConstruct): EnforcementMark | undefi
 const ENFORCEMENT_DOCUMENT = Symbol.for('cdk-bedrock-guardrail-iam.enforcementDocument');
 
 export function markEnforcementDocument(document: object) {
-  Object.defineProperty(document, ENFORCEMENT_DOCUMENT, { value: true, enumerable: false });
+  Object.defineProperty(document, ENFORCEMENT_DOCUMENT, { value: true });
 }
 
 export function isEnforcementDocument(document: unknown): boolean {
@@ -56,11 +56,11 @@ const ENFORCING_BOUNDARY = Symbol.for('cdk-bedrock-guardrail-iam.enforcingBounda
 const BOUNDARY_SCOPE = Symbol.for('cdk-bedrock-guardrail-iam.enforcingBoundaryScope');
 
 export function markEnforcingBoundary(policy: IConstruct, allowedPaths: InferencePath[]) {
-  Object.defineProperty(policy, ENFORCING_BOUNDARY, { value: { allowedPaths: [...allowedPaths] }, enumerable: false });
+  Object.defineProperty(policy, ENFORCING_BOUNDARY, { value: { allowedPaths: [...allowedPaths] } });
 }
 
 export function markEnforcingBoundaryScope(scope: IConstruct, boundary: IConstruct) {
-  Object.defineProperty(scope, BOUNDARY_SCOPE, { value: boundary, configurable: true, enumerable: false });
+  Object.defineProperty(scope, BOUNDARY_SCOPE, { value: boundary, configurable: true });
 }
 
 /**

@@ -24,7 +24,7 @@ export function attachBeforeOtherPolicies(policy: CfnResource, names: FirstPolic
   let entries: FirstPolicy[] | undefined = (stack as any)[FIRST_POLICIES];
   if (entries === undefined) {
     entries = [];
-    Object.defineProperty(stack, FIRST_POLICIES, { value: entries, enumerable: false });
+    Object.defineProperty(stack, FIRST_POLICIES, { value: entries });
     Aspects.of(stack).add(new OrderPolicies(entries), { priority: AspectPriority.MUTATING });
   }
   entries.push({ policy, names });

@@ -99,7 +99,10 @@ describe('inference paths', () => {
   test('protectApprovedGuardrails: false warns; true and the default do not', () => {
     expect(warnings([], false)).toEqual([expect.objectContaining({
       id: 'cdk-bedrock-guardrail-iam:approvedGuardrailsUnprotected',
-      text: expect.stringMatching(/^protectApprovedGuardrails is false, so a principal bound by this enforcement .* Fix: keep the protection \(the default\) and manage guardrails from a separate role, such as GuardrailAdministratorRole\.$/),
+      text: 'protectApprovedGuardrails is false, so a principal bound by this enforcement that is allowed bedrock:UpdateGuardrail, CreateGuardrailVersion, DeleteGuardrail, '
+        + 'TagResource, UntagResource, PutResourcePolicy or DeleteResourcePolicy elsewhere can change the approved guardrails themselves (empty a DRAFT, or publish a new version '
+        + 'that an ANY or ANY_NUMBERED version admits), and can change or delete the account\'s enforced guardrail configuration. '
+        + 'Fix: keep the protection (the default) and manage guardrails from a separate role, such as GuardrailAdministratorRole.',
     })]);
     expect(warnings([], true)).toEqual([]);
     expect(warnings([])).toEqual([]);

@@ -65,6 +65,8 @@ test('a guardrail boundary and its scopes: marked under enforcingBoundary and en
   const other = Object.defineProperty({}, key('enforcingBoundary'), { value: { allowedPaths: [] } });
   Object.defineProperty(scope, key('enforcingBoundaryScope'), { value: other, configurable: true });
   expect(enforcingBoundaryOf(new iam.Role(inner, 'Role', { assumedBy: new iam.AccountRootPrincipal() }))).toEqual({ allowedPaths: [] });
+  markEnforcingBoundaryScope(inner, unmarked);
+  // A scope's boundary can be applied again (the last one counts).
   markEnforcingBoundaryScope(inner, boundary);
   expect((inner as any)[key('enforcingBoundaryScope')]).toBe(boundary);
   expect(enforcingBoundaryOf(new iam.Role(inner, 'Nearest', { assumedBy: new iam.AccountRootPrincipal() }))).toEqual({ allowedPaths: [InferencePath.BATCH_INFERENCE] });
