@@ -222,6 +222,9 @@ new JsonFile(project, 'stryker.config.json', {
     jsonReporter: { fileName: 'reports/mutation/mutation.json' },
     thresholds: { high: 95, low: 90, break: null },
     tempDirName: '.stryker-tmp',
+    // A run reuses the results of the last one for mutants whose code and covering tests did not change
+    // (reports/stryker-incremental.json); `-- --force` tests every mutant again.
+    incremental: true,
     // .mutation-tests: a sandbox records its own (stale records from a run in the repository would hide test files).
     ignorePatterns: ['dist', 'lib', 'coverage', 'test-reports', 'reports', 'examples/cdk.out', '.jsii', '.jsii.tabl.json', 'API.md', '.mutation-tests'],
   },
