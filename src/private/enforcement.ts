@@ -3,7 +3,6 @@ import { IConstruct } from 'constructs';
 import { mergeStatements } from './compact';
 import { DeferredPolicyDocument } from './deferred-document';
 import { warnAboutEnforcementOptions } from './enforcement-options';
-import { markEnforcementDocument } from './markers';
 import { PolicyPart } from './policy-split';
 import { BoundGuardrail, EnforcedGuardrail } from '../guardrail/enforced-guardrail';
 import { InferencePath } from '../model/inference-path';
@@ -42,7 +41,6 @@ export class GuardrailEnforcement {
   constructor(private readonly options: EnforcementOptions = {}) {
     // Stryker disable next-line BooleanLiteral: merging merged statements again changes nothing
     this.document = new DeferredPolicyDocument(() => this.parts()[0].statements, true);
-    markEnforcementDocument(this.document);
   }
 
   /**

@@ -1,12 +1,11 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { isEnforcementDocument } from './markers';
 import type * as PolicyViewModule from './policy-view';
 import type { PrincipalResource } from './principal-names';
 import type * as AwsManagedPolicies from '../check/aws-managed-policies';
 import { InferencePath } from '../model/inference-path';
-import { allows, lazy, PolicyJson } from '../util/policy-json';
+import { allows, asArray, lazy, PolicyJson } from '../util/policy-json';
 
 // Needed only when the warnings are checked, at validation.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -64,11 +63,8 @@ export function warnLimitation(scope: IConstruct, actions: string[], source: str
 export function warnAboutLimitationsOf(scope: IConstruct, principal: PrincipalResource, allowedPaths: InferencePath[]) {
   const stack = Stack.of(principal);
   const view = policyView().PolicyView.of(stack);
-  // The principal's own inline policies, each resolved on its own; the library's enforcement documents hold
-  // no such grant and are not resolved.
-  const own = (principal as iam.CfnRole).policies;
-  for (const p of Array.isArray(own) ? own as Array<{ policyName?: string; policyDocument?: unknown }> : []) {
-    if (isEnforcementDocument(p?.policyDocument)) continue;
+  // The principal's own inline policies, each resolved on its own.
+  for (const p of asArray((principal as iam.CfnRole).policies) as Array<{ policyName?: string; policyDocument?: unknown }>) {
     const actions = limitedActionsAllowedBy(stack.resolve(p?.policyDocument));
     if (actions.length > 0) warnLimitation(scope, actions, `The inline policy '${stack.resolve(p.policyName)}'`, allowedPaths);
   }

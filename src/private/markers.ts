@@ -34,21 +34,6 @@ export function enforcementMark(principal: IConstruct): EnforcementMark | undefi
 }
 
 /**
- * Marks a policy document that holds only a guardrail enforcement of this library (guarded Allows, Denies,
- * ApplyGuardrail, kms:Decrypt): readers that look for other grants (the limitation warnings) skip it instead
- * of resolving it.
- */
-const ENFORCEMENT_DOCUMENT = Symbol.for('cdk-bedrock-guardrail-iam.enforcementDocument');
-
-export function markEnforcementDocument(document: object) {
-  Object.defineProperty(document, ENFORCEMENT_DOCUMENT, { value: true });
-}
-
-export function isEnforcementDocument(document: unknown): boolean {
-  return typeof document === 'object' && document !== null && (document as any)[ENFORCEMENT_DOCUMENT] === true;
-}
-
-/**
  * Marks a managed policy that is this library's guardrail permissions boundary, and the scopes it is applied to:
  * a principal under it is enforced (the EnforceGuardrails aspect leaves it alone).
  */

@@ -377,6 +377,23 @@ describe('GuardrailEnforcedInvokerRole', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Invoker', Match.stringLikeRegexp(message));
   });
 
+  test('InvokeAgent granted by one of the role\'s own inline policies warns, naming it; the others and the enforcement do not', () => {
+    const stack = newStack();
+    new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      inlinePolicies: {
+        Agents: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] })] }),
+        Storage: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })] }),
+      },
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [InvokableModel.foundationModel(HAIKU)],
+      allowUnguardedPaths: [InferencePath.AGENTS],
+    });
+    Template.fromStack(stack);
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Invoker', Match.stringLikeRegexp('on a principal with guardrail enforcement'));
+    expect(warnings.map(w => String(w.entry.data).split('.')[0])).toEqual(['The inline policy \'Agents\' allows bedrock:InvokeAgent on a principal with guardrail enforcement']);
+  });
+
   test('a customer managed policy with InvokeAgent given in props warns', () => {
     const stack = newStack();
     const mp = new iam.ManagedPolicy(stack, 'Agents', { statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] })] });

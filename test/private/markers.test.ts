@@ -6,9 +6,7 @@ import { holdsPermissionsInline, markInlinePermissions, mayNameInKeyPolicy } fro
 import {
   enforcementMark,
   enforcingBoundaryOf,
-  isEnforcementDocument,
   markEnforced,
-  markEnforcementDocument,
   markEnforcingBoundary,
   markEnforcingBoundaryScope,
 } from '../../src/private/markers';
@@ -35,16 +33,6 @@ test('an enforced principal: marked under enforcedPrincipal; a mark of another c
   markEnforced(other, [InferencePath.AGENTS]);
   expect(enforcementMark(other)).toEqual({ allowedPaths: [] });
   expect(enforcementMark(newScope())).toBeUndefined();
-});
-
-test('an enforcement document: marked under enforcementDocument; a mark of another copy is read', () => {
-  const document = {};
-  markEnforcementDocument(document);
-  expect((document as any)[key('enforcementDocument')]).toBe(true);
-  expect(isEnforcementDocument(Object.defineProperty({}, key('enforcementDocument'), { value: true }))).toBe(true);
-  expect(isEnforcementDocument({})).toBe(false);
-  expect(isEnforcementDocument(null)).toBe(false);
-  expect(isEnforcementDocument('document')).toBe(false);
 });
 
 test('a guardrail boundary and its scopes: marked under enforcingBoundary and enforcingBoundaryScope', () => {
