@@ -1,8 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { InferencePath } from '../../src/model/inference-path';
-import { limitedActionsAllowedBy, warnLimitation } from '../../src/private/limitations';
+import { limitedActionsAllowedBy, warnAboutLimitationsOf, warnLimitation } from '../../src/private/limitations';
 
 /**
  * Limitation L1 (bedrock-iam.md §11: InvokeAgent and RetrieveAndGenerate fail with AccessDenied under
@@ -52,4 +53,42 @@ test('the limited actions a document allows: by action, wildcard or NotAction; n
   expect(limitedActionsAllowedBy(doc({ NotAction: 'bedrock:InvokeAgent' }))).toEqual(['bedrock:RetrieveAndGenerate']);
   expect(limitedActionsAllowedBy(doc({ Effect: 'Deny', Action: '*' }))).toEqual([]);
   expect(limitedActionsAllowedBy(undefined)).toEqual([]);
+});
+
+describe('warnAboutLimitationsOf: every policy of the principal, once each', () => {
+  const agents = () => new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['bedrock:InvokeAgent'], resources: ['*'] })] });
+  const other = () => new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })] });
+
+  test('own inline policies, attached policies, managed policies by reference (once when also attached), AWS managed policies with those paths', () => {
+    const stack = new Stack(new App(), 'S');
+    const role = new iam.Role(stack, 'Role', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      inlinePolicies: { Agents: agents(), Other: other() },
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['bedrock:RetrieveAndGenerate'], resources: ['*'] }));
+    role.addManagedPolicy(new iam.ManagedPolicy(stack, 'ByRef', { document: agents() }));
+    role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Clean', { document: other() }));
+    role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Both', { document: agents(), roles: [role] }));
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockStudioPermissionsBoundary'));
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockLimitedAccess'));
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess'));
+    const scope = new Construct(stack, 'Scope');
+    warnAboutLimitationsOf(scope, role.node.defaultChild as iam.CfnRole, [InferencePath.AGENTS, InferencePath.KNOWLEDGE_BASE_GENERATION]);
+    const sources = Annotations.fromStack(stack).findWarning('/S/Scope', Match.anyValue()).map(w => String(w.entry.data).split(' on a principal')[0]);
+    expect(sources).toEqual([
+      'The inline policy \'Agents\' allows bedrock:InvokeAgent',
+      'The policy S/Role/DefaultPolicy allows bedrock:RetrieveAndGenerate',
+      'The managed policy S/Both allows bedrock:InvokeAgent',
+      'The managed policy S/ByRef allows bedrock:InvokeAgent',
+      'The AWS managed policy AmazonBedrockStudioPermissionsBoundary allows bedrock:InvokeAgent and bedrock:RetrieveAndGenerate',
+    ]);
+  });
+
+  test('a principal without such grants: no warning', () => {
+    const stack = new Stack(new App(), 'S');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal(), inlinePolicies: { Other: other() } });
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonBedrockLimitedAccess'));
+    warnAboutLimitationsOf(new Construct(stack, 'Scope'), role.node.defaultChild as iam.CfnRole, []);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
 });
