@@ -43,6 +43,7 @@ class OrderPolicies implements IAspect {
     if (this.entries.some(e => e.policy === node)) return;
     // The principals and the names are read once, when the first policy is visited (every principal exists
     // by then). A principal is matched however a policy names it: reference, ARN or literal name.
+    // Stryker disable next-line ConditionalExpression: a memo; reading the names again gives the same keys
     if (this.resolved?.length !== this.entries.length) {
       this.principals = StackPrincipals.of(stack);
       this.resolved = this.entries.map(({ policy, names }) => {
