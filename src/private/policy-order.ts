@@ -2,6 +2,7 @@ import { AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-li
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { PrincipalKind, StackPrincipals } from './principal-names';
+import { asArray } from '../util/policy-json';
 
 /** A policy that must be attached before every other policy of its principals. */
 interface FirstPolicy {
@@ -73,10 +74,7 @@ function isPolicyResource(node: IConstruct): node is PolicyResource {
 /** The keys of the principals a policy resource names. */
 function keysOf(node: PolicyResource, principals: StackPrincipals): string[] {
   const stack = Stack.of(node);
-  const list = (kind: PrincipalKind, value: unknown) => {
-    const resolved = stack.resolve(value);
-    return (Array.isArray(resolved) ? resolved : resolved === undefined ? [] : [resolved]).map(v => principals.keyOf(kind, v));
-  };
+  const list = (kind: PrincipalKind, value: unknown) => asArray(stack.resolve(value)).map(v => principals.keyOf(kind, v));
   if (node instanceof iam.CfnRolePolicy) return list('role', node.roleName);
   if (node instanceof iam.CfnUserPolicy) return list('user', node.userName);
   if (node instanceof iam.CfnGroupPolicy) return list('group', node.groupName);

@@ -33,10 +33,11 @@ test('every policy resource that names the principal depends on the first policy
   const other = new iam.Role(stack, 'Other', { assumedBy: new iam.AccountRootPrincipal() });
   other.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['*'] }));
   new iam.CfnGroupPolicy(stack, 'GroupNamedLikeRole', { groupName: 'app-role', policyName: 'g', policyDocument: doc });
+  new iam.CfnPolicy(stack, 'Shared', { policyName: 's', roles: [other.roleName, role.roleName], policyDocument: doc });
 
   const template = Template.fromStack(stack).toJSON();
   const id = (path: string) => Object.keys(template.Resources).find(k => k.startsWith(path))!;
-  for (const dependent of ['RoleDefaultPolicy', 'ByName', 'ByArn', 'Managed', 'UserPolicy', 'UserDefaultPolicy']) {
+  for (const dependent of ['RoleDefaultPolicy', 'ByName', 'ByArn', 'Managed', 'UserPolicy', 'UserDefaultPolicy', 'Shared']) {
     expect([dependent, dependsOn(template, id(dependent))]).toEqual([dependent, ['First']]);
   }
   for (const independent of ['OtherDefaultPolicy', 'GroupNamedLikeRole', 'First']) {
