@@ -47,6 +47,11 @@ describe('estimates of deploy-time values', () => {
     expect(jsonSize({ 'Fn::Select': [0, ['a']] })).toBe(quoted(128));
   });
 
+  test('null and nested arrays are data', () => {
+    const data = { a: null, b: [[1, null], { c: null }] };
+    expect(jsonSize(data)).toBe(JSON.stringify(data).length);
+  });
+
   test('an object with more than one key is data, not an intrinsic', () => {
     const data = { Ref: 'AWS::Region', Other: 'x' };
     expect(jsonSize(data)).toBe(JSON.stringify(data).length);
