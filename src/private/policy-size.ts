@@ -84,14 +84,11 @@ export function unresolvedSize(stack: Stack, value: any): number {
   if (isPlain(value)) {
     const raw = JSON.stringify(value);
     // Each pseudo parameter's token counts as its estimate; any other token needs resolving.
-    let length = raw.length;
-    let tokens = 0;
-    for (const match of raw.matchAll(PSEUDO_TOKEN)) {
-      length += PSEUDO_LENGTHS[`AWS::${match[1]}`] - match[0].length;
-      tokens++;
-    }
+    const pseudo = [...raw.matchAll(PSEUDO_TOKEN)];
     // Stryker disable next-line ConditionalExpression: a token the pattern missed is resolved, to the same size
-    if (raw.split('Token[').length - 1 === tokens) return length;
+    if (raw.split('Token[').length - 1 === pseudo.length) {
+      return pseudo.reduce((n, match) => n + PSEUDO_LENGTHS[`AWS::${match[1]}`] - match[0].length, raw.length);
+    }
   }
   return jsonSize(stack.resolve(value));
 }
