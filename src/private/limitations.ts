@@ -65,7 +65,7 @@ export function warnAboutLimitationsOf(scope: IConstruct, principal: PrincipalRe
   const view = policyView().PolicyView.of(stack);
   // The principal's own inline policies, each resolved on its own.
   for (const p of asArray((principal as iam.CfnRole).policies) as Array<{ policyName?: string; policyDocument?: unknown }>) {
-    const actions = limitedActionsAllowedBy(stack.resolve(p?.policyDocument));
+    const actions = limitedActionsAllowedBy(stack.resolve(p.policyDocument));
     if (actions.length > 0) warnLimitation(scope, actions, `The inline policy '${stack.resolve(p.policyName)}'`, allowedPaths);
   }
   const attached = view.attachedTo(principal);
