@@ -68,14 +68,9 @@ export function warnAboutLimitationsOf(scope: IConstruct, principal: PrincipalRe
     const actions = limitedActionsAllowedBy(stack.resolve(p.policyDocument));
     if (actions.length > 0) warnLimitation(scope, actions, `The inline policy '${stack.resolve(p.policyName)}'`, allowedPaths);
   }
-  const attached = view.attachedTo(principal);
-  for (const p of attached) {
-    const actions = limitedActionsAllowedBy(p.document());
-    if (actions.length > 0) warnLimitation(scope, actions, p.source, allowedPaths);
-  }
-  // Customer managed policies attached by reference, and AWS managed policies by name.
-  for (const p of view.managedPoliciesOf(principal)) {
-    if (attached.includes(p)) continue;
+  // The policy resources that name it, then the customer managed policies it attaches by reference (each once),
+  // and the AWS managed policies by name.
+  for (const p of view.policiesOf(principal).attached) {
     const actions = limitedActionsAllowedBy(p.document());
     if (actions.length > 0) warnLimitation(scope, actions, p.source, allowedPaths);
   }

@@ -1,4 +1,4 @@
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, Aspects, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { attachBeforeOtherPolicies } from '../../src/private/policy-order';
@@ -15,15 +15,20 @@ function fixture() {
   const stack = new Stack(app, 'S', { env: { account: '111122223333', region: 'us-east-1' } });
   const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal(), roleName: 'app-role' });
   const user = new iam.User(stack, 'User', { userName: 'app-user' });
-  const first = new iam.CfnPolicy(stack, 'First', { policyName: 'enforcement', roles: [role.roleName], users: [user.userName], policyDocument: doc });
-  attachBeforeOtherPolicies(first, () => ({ roles: [role.roleName], users: [user.userName], groups: [] }));
-  return { app, stack, role, user, first };
+  const group = new iam.Group(stack, 'Group', { groupName: 'app-group' });
+  const first = new iam.CfnPolicy(stack, 'First', {
+    policyName: 'enforcement', roles: [role.roleName], users: [user.userName], groups: [group.groupName], policyDocument: doc,
+  });
+  attachBeforeOtherPolicies(first, () => ({ roles: [role.roleName], users: [user.userName], groups: [group.groupName] }));
+  return { app, stack, role, user, group, first };
 }
 
 const dependsOn = (template: any, id: string): string[] => template.Resources[id].DependsOn ?? [];
 
 test('every policy resource that names the principal depends on the first policy; others do not', () => {
-  const { stack, role, user } = fixture();
+  const { stack, role, user, group } = fixture();
+  group.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['*'] }));
+  new iam.CfnGroupPolicy(stack, 'GroupByName', { groupName: 'app-group', policyName: 'g', policyDocument: doc });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['*'] }));
   new iam.CfnRolePolicy(stack, 'ByName', { roleName: 'app-role', policyName: 'p', policyDocument: doc });
   new iam.CfnPolicy(stack, 'ByArn', { policyName: 'q', roles: ['arn:aws:iam::111122223333:role/app-role'], policyDocument: doc });
@@ -37,12 +42,23 @@ test('every policy resource that names the principal depends on the first policy
 
   const template = Template.fromStack(stack).toJSON();
   const id = (path: string) => Object.keys(template.Resources).find(k => k.startsWith(path))!;
-  for (const dependent of ['RoleDefaultPolicy', 'ByName', 'ByArn', 'Managed', 'UserPolicy', 'UserDefaultPolicy', 'Shared']) {
+  for (const dependent of ['RoleDefaultPolicy', 'ByName', 'ByArn', 'Managed', 'UserPolicy', 'UserDefaultPolicy', 'Shared', 'GroupDefaultPolicy', 'GroupByName']) {
     expect([dependent, dependsOn(template, id(dependent))]).toEqual([dependent, ['First']]);
   }
   for (const independent of ['OtherDefaultPolicy', 'GroupNamedLikeRole', 'First']) {
     expect([independent, dependsOn(template, id(independent))]).toEqual([independent, []]);
   }
+});
+
+test('a policy that an aspect adds later is ordered too', () => {
+  const { stack, role } = fixture();
+  Aspects.of(stack).add({
+    visit: node => {
+      if (node === stack) new iam.CfnRolePolicy(stack, 'Late', { roleName: 'app-role', policyName: 'late', policyDocument: doc });
+    },
+  });
+  expect(role).toBeDefined();
+  expect(dependsOn(Template.fromStack(stack).toJSON(), 'Late')).toEqual(['First']);
 });
 
 test('two first policies of one principal are not ordered between them', () => {
