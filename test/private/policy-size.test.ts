@@ -105,6 +105,9 @@ describe('unresolved values', () => {
     expect(literalSize({ a: 'b' })).toBe(9);
     expect(literalSize({ a: stack.region })).toBeUndefined();
     expect(literalSize({ a: Fn.join('', ['a']) })).toBeUndefined();
+    // A token object writes itself as a placeholder without 'Token[': not plain, so no size.
+    expect(literalSize({ a: Lazy.any({ produce: () => 'x'.repeat(100) }) })).toBeUndefined();
+    expect(literalSize(Fn.getAtt('R', 'Arn'))).toBeUndefined();
   });
 });
 
@@ -165,6 +168,16 @@ describe('quota checks', () => {
       'the guardrail enforcement needs 3 managed policies besides the inline policy, and with the 8 attached to the role that is 11, '
       + 'over IAM\'s default quota of 10 managed policies per role, so CloudFormation would fail at deploy. Fix: grant fewer.',
     ]);
+  });
+
+  test('every role of a stack is checked, not only the last one registered', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const big = new iam.Role(stack, 'Big', { assumedBy: new iam.AccountRootPrincipal(), inlinePolicies: { Own: new iam.PolicyDocument({ statements: [statement(400)] }) } });
+    const small = new iam.Role(stack, 'Small', { assumedBy: new iam.AccountRootPrincipal() });
+    addRoleQuotaChecks(big, 'use fewer');
+    addRoleQuotaChecks(small, 'use fewer');
+    expect(() => app.synth()).toThrow(/S\/Big: the inline policies of the role would be about \d+ characters, over IAM's quota of 10240/);
   });
 
   const statement = (n: number) => new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Array.from({ length: n }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) });
