@@ -251,9 +251,9 @@ describe('checks at bind, word for word', () => {
     const wildcard = Lazy.string({ produce: () => `arn:aws:bedrock:${new CfnParameter(stack, 'Region').valueAsString}:${ACCOUNT}:guardrail/*` });
     expect(() => EnforcedGuardrail.fromArn(wildcard, V1)._bind(new Construct(stack, 'R1')))
       .toThrow(`S/R1: the guardrail ARN arn:aws:bedrock:\${...}:${ACCOUNT}:guardrail/* holds a wildcard`);
-    const versioned = Lazy.string({ produce: () => `${cfn.attrGuardrailArn}:7` });
+    const versioned = Lazy.string({ produce: () => `${cfn.attrGuardrailArn}:17` });
     expect(() => EnforcedGuardrail.fromArn(versioned, V1)._bind(new Construct(stack, 'R2')))
-      .toThrow('S/R2: the guardrail ARN ends with a version (\':7\')');
+      .toThrow('S/R2: the guardrail ARN ends with a version (\':17\')');
     // A version-like part that is not at the end of the ARN's resource, and a resource attribute alone, are not versions.
     expect(() => EnforcedGuardrail.fromArn(cfn.attrGuardrailArn, V1)._bind(new Construct(stack, 'R3'))).not.toThrow();
     expect(() => EnforcedGuardrail.fromArn(Lazy.string({ produce: () => `${cfn.attrGuardrailArn}/x` }), V1)._bind(new Construct(stack, 'R4'))).not.toThrow();

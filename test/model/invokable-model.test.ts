@@ -165,6 +165,25 @@ describe('refusals, word for word', () => {
     }
   });
 
+  test('fromApplicationInferenceProfile: a reference whose ARN is not an application profile\'s is refused, word for word', () => {
+    const stack = newStack();
+    for (const bad of [
+      `arn:aws:bedrock:us-east-1:${ACCOUNT}:application-inference-profile/ab-c`,
+      `arn:aws:bedrock:us-east-1:${ACCOUNT}:application-inference-profile/Abc`,
+      `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/abc`,
+    ]) {
+      const ref = Object.assign(new Construct(stack, `R${stack.node.children.length}`), {
+        env: { account: ACCOUNT, region: 'us-east-1' }, applicationInferenceProfileRef: { inferenceProfileIdentifier: bad, inferenceProfileArn: bad },
+      });
+      expect(() => InvokableModel.fromApplicationInferenceProfile(ref, InvokableModel.foundationModel(HAIKU)))
+        .toThrow(fix('fromApplicationInferenceProfile', bad, 'application-inference-profile', example('application-inference-profile')));
+    }
+  });
+
+  test('customModel: a value that is no ARN at all is refused with the fix', () => {
+    expect(() => InvokableModel.customModel('my-model')).toThrow(fix('customModel', 'my-model', 'custom-model', example('custom-model-deployment')));
+  });
+
   test('an application profile is copied from a foundation model or a system profile', () => {
     const app = `arn:aws:bedrock:us-east-1:${ACCOUNT}:application-inference-profile/abc123`;
     const provisioned = InvokableModel.provisionedModel(`arn:aws:bedrock:us-east-1:${ACCOUNT}:provisioned-model/abc`);
