@@ -29,9 +29,7 @@ interface Measured {
    * as the template writes them (so that the split does not depend on the order models were listed in)
    * with the size of each.
    */
-  readonly empty?: number;
-  readonly sorted?: string[];
-  readonly resources?: number[];
+  readonly split?: { readonly empty: number; readonly sorted: string[]; readonly sizes: number[] };
 }
 
 /**
@@ -71,18 +69,22 @@ export function splitStatements(stack: Stack, statements: iam.PolicyStatement[],
       add(current, statement, m.size);
       continue;
     }
-    if (m.resources === undefined || m.empty === undefined || m.sorted === undefined) {
+    if (m.split === undefined) {
       if (current.statements.length > 0) current = open(options.nextBudget);
       add(current, statement, m.size);
       continue;
     }
-    // Split by resources: as many as fit in the room left, the rest in the next parts.
-    let resources = m.sorted;
-    let sizes = m.resources;
+    // Split by resources: as many as fit in the room left, the rest in the next parts. A piece fills its part
+    // (the next resource does not fit), so the next piece finds no room there and opens a new part.
+    let { sorted: resources, sizes } = m.split;
     while (resources.length > 0) {
       let count = 0;
-      let used = m.empty - 1; // the last resource has no comma after it
-      while (count < resources.length && used + sizes[count] <= room(current)) used += sizes[count++];
+      let used = m.split.empty - 1; // the last resource has no comma after it
+      for (const size of sizes) {
+        if (used + size > room(current)) break;
+        used += size;
+        count++;
+      }
       if (count === 0) {
         if (current.statements.length > 0) {
           current = open(options.nextBudget);
@@ -93,7 +95,6 @@ export function splitStatements(stack: Stack, statements: iam.PolicyStatement[],
       add(current, withResources(statement, resources.slice(0, count)), used);
       resources = resources.slice(count);
       sizes = sizes.slice(count);
-      if (resources.length > 0) current = open(options.nextBudget);
     }
   }
   return parts.map(({ statements: s, size }) => ({ statements: s, size }));
@@ -124,11 +125,11 @@ function measure(stack: Stack, statement: iam.PolicyStatement): Measured {
   const json = stack.resolve(statement.toStatementJson());
   const size = jsonSize(json);
   if (statement.effect !== iam.Effect.ALLOW || statement.resources.length < 2) return { size };
-  const values = stack.resolve(statement.resources);
-  // A list token resolves to one value for several resources: such a statement stays whole.
-  if (!Array.isArray(values) || values.length !== statement.resources.length) return { size };
+  const values: unknown[] = stack.resolve(statement.resources);
+  // A token that resolves to nothing leaves no value for its resource: such a statement stays whole.
+  if (values.length !== statement.resources.length) return { size };
   const resolved = sortByKey(values.map((r, i) => ({ arn: statement.resources[i], key: JSON.stringify(r), size: jsonSize(r) + 1 })), r => r.key);
-  return { size, empty: jsonSize({ ...json, Resource: [] }), sorted: resolved.map(r => r.arn), resources: resolved.map(r => r.size) };
+  return { size, split: { empty: jsonSize({ ...json, Resource: [] }), sorted: resolved.map(r => r.arn), sizes: resolved.map(r => r.size) } };
 }
 
 function withResources(statement: iam.PolicyStatement, resources: string[]): iam.PolicyStatement {

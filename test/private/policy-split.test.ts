@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DOCUMENT_OVERHEAD, PolicyPart, splitStatements } from '../../src/private/policy-split';
 
@@ -96,4 +96,24 @@ test('a single resource larger than an empty part is placed alone in a part of i
   expect(parts[2].statements[0].resources).toEqual([long]);
   expect(parts[2].size).toBe(docSize([allow('Big', [long])]) + 2);
   expect(parts[2].size).toBeGreaterThan(150);
+});
+
+test('a statement that cannot be split and does not fit an empty first part stays there: no part is left empty', () => {
+  const denyTwo = new iam.PolicyStatement({ sid: 'Deny2', effect: iam.Effect.DENY, actions: ['bedrock:Converse'], resources: [arn(1), arn(2)] });
+  const a = allow('A', [arn(7)]);
+  const parts = splitStatements(stack, [denyTwo, a], { pinned: [], firstBudget: docSize([denyTwo]) - 1, nextBudget: docSize([a]) });
+  expect(layout(parts)).toEqual([['Deny2:1,2'], ['A:7']]);
+  expect(parts.map(p => p.size)).toEqual([docSize([denyTwo]), docSize([a])]);
+});
+
+test('an Allow with a resource that resolves to nothing is not split by resources: it moves whole, every resource kept', () => {
+  const nothing = Lazy.string({ produce: () => undefined as unknown as string });
+  const resources = [arn(3), nothing, arn(1), arn(2)];
+  const big = allow('Big', resources);
+  const a = allow('A', [arn(7)]);
+  // Room for A and two of the resources: a split would fill it.
+  const parts = splitStatements(stack, [a, big], { pinned: [], firstBudget: docSize([a, allow('Big', [arn(1), arn(2)])]), nextBudget: 10_000 });
+  expect(parts.map(p => p.statements.map(s => s.sid))).toEqual([['A'], ['Big']]);
+  expect(parts[1].statements[0]).toBe(big);
+  expect(stack.resolve(parts[1].statements[0].resources)).toEqual([arn(3), arn(1), arn(2)]);
 });

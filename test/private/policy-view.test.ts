@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { PolicyView } from '../../src/private/policy-view';
 
@@ -77,6 +77,32 @@ describe('the policies of a principal', () => {
     const actions = (p: iam.CfnUser | iam.CfnGroup) => view.policiesOf(p).documents.map((d: any) => d.Statement[0].Action);
     expect(actions(user.node.defaultChild as iam.CfnUser)).toEqual(['user:Action']);
     expect(actions(group.node.defaultChild as iam.CfnGroup)).toEqual(['group:Action', 'groupname:Action']);
+  });
+
+  test('managed policies attached by reference: a Ref to a managed policy of the stack only', () => {
+    const { stack, cfnRole } = fixture();
+    const managed = new iam.CfnManagedPolicy(stack, 'Managed', { policyDocument: doc('managed:Action') });
+    const inline = new iam.CfnPolicy(stack, 'Inline', { policyName: 'i', policyDocument: doc('inline:Action') });
+    cfnRole.managedPolicyArns = [
+      'arn:aws:iam::111122223333:policy/by-arn',
+      { Ref: inline.logicalId } as any,
+      { 'Fn::GetAtt': [managed.logicalId, 'PolicyArn'] } as any,
+      { Ref: 'Unknown' } as any,
+      managed.ref,
+    ];
+    const view = PolicyView.of(stack);
+    expect(view.managedPoliciesOf(cfnRole).map(p => p.source)).toEqual(['The managed policy S/Managed']);
+    expect(view.policiesOf(cfnRole).documents.map((d: any) => d.Statement[0].Action)).toEqual(['own:Action', 'managed:Action']);
+  });
+
+  test('the policy resources of a nested stack are not the parent stack\'s, even when they name its role', () => {
+    const { stack, cfnRole } = fixture();
+    const nested = new NestedStack(stack, 'Nested');
+    new iam.CfnRolePolicy(nested, 'ByName', { roleName: 'app-role', policyName: 'p', policyDocument: doc('nested:Action') });
+    new iam.CfnManagedPolicy(nested, 'NamesRole', { roles: ['app-role'], policyDocument: doc('nested:Managed') });
+    const view = PolicyView.of(stack);
+    expect(view.attachedTo(cfnRole)).toEqual([]);
+    expect(view.policiesOf(cfnRole).documents.map((d: any) => d.Statement[0].Action)).toEqual(['own:Action']);
   });
 
   test('a stack without policy resources: nothing attached', () => {
