@@ -7,7 +7,7 @@
 // - It records each test file's tests (Stryker's dry run runs every test), so that the sequencer can run only the
 //   files whose tests cover a mutant.
 // - In a mutant run (Stryker sets __STRYKER_ACTIVE_MUTANT__), it skips every test after the first that fails (and
-//   jest-circus-with-bail.js every later test file): one failure kills the mutant, and jest's own `bail` cannot be set through Stryker.
+//   runner.js every later test file): one failure kills the mutant, and jest's own `bail` cannot be set through Stryker.
 const path = require('path');
 const { TestEnvironment } = require('jest-environment-node');
 const state = require('./state');

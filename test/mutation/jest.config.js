@@ -1,5 +1,5 @@
 // Jest configuration for mutation testing (stryker.config.json): the project's (package.json, written by projen),
-// transpiled without type checks (`npx projen test` checks types), one reporter, the environment, sequencer and runner
+// transpiled without type checks (`npx projen test` checks types), one reporter, the environment, sequencer and jest runner
 // of this folder (run only the test files that cover a mutant; stop at its first failing test), and optionally only
 // some test files: MUTATE_TESTS=test/guardrail,test/invoker/simulation.test.ts (test files, or folders whose
 // *.test.ts files run, from the repository root; globs allowed).
@@ -14,8 +14,7 @@ module.exports = {
   rootDir: path.join(__dirname, '..', '..'),
   testEnvironment: path.join(__dirname, 'environment.js'),
   testSequencer: path.join(__dirname, 'sequencer.js'),
-  // Stryker's per-test coverage accepts a runner whose path contains "jest-circus".
-  testRunner: path.join(__dirname, 'jest-circus-with-bail.js'),
+  runner: path.join(__dirname, 'runner.js'),
   transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }] },
   reporters: ['default'],
   ...(tests.length > 0 ? { testMatch: tests.map(t => `<rootDir>/${t}`) } : {}),
