@@ -39,13 +39,21 @@ test('every policy resource that names the principal depends on the first policy
   other.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['*'] }));
   new iam.CfnGroupPolicy(stack, 'GroupNamedLikeRole', { groupName: 'app-role', policyName: 'g', policyDocument: doc });
   new iam.CfnPolicy(stack, 'Shared', { policyName: 's', roles: [other.roleName, role.roleName], policyDocument: doc });
+  // An AWS::IAM::Policy and a managed policy that name the user and the group by their literal names.
+  new iam.CfnPolicy(stack, 'UsersByName', { policyName: 'un', users: ['app-user'], policyDocument: doc });
+  new iam.CfnManagedPolicy(stack, 'GroupsByName', { groups: ['app-group'], policyDocument: doc });
+  new iam.CfnPolicy(stack, 'UserNamedLikeRole', { policyName: 'ur', users: ['app-role'], policyDocument: doc });
 
   const template = Template.fromStack(stack).toJSON();
   const id = (path: string) => Object.keys(template.Resources).find(k => k.startsWith(path))!;
-  for (const dependent of ['RoleDefaultPolicy', 'ByName', 'ByArn', 'Managed', 'UserPolicy', 'UserDefaultPolicy', 'Shared', 'GroupDefaultPolicy', 'GroupByName']) {
+  const dependents = [
+    'RoleDefaultPolicy', 'ByName', 'ByArn', 'Managed', 'UserPolicy', 'UserDefaultPolicy', 'Shared', 'GroupDefaultPolicy', 'GroupByName',
+    'UsersByName', 'GroupsByName',
+  ];
+  for (const dependent of dependents) {
     expect([dependent, dependsOn(template, id(dependent))]).toEqual([dependent, ['First']]);
   }
-  for (const independent of ['OtherDefaultPolicy', 'GroupNamedLikeRole', 'First']) {
+  for (const independent of ['OtherDefaultPolicy', 'GroupNamedLikeRole', 'UserNamedLikeRole', 'First']) {
     expect([independent, dependsOn(template, id(independent))]).toEqual([independent, []]);
   }
 });

@@ -73,10 +73,13 @@ describe('the policies of a principal', () => {
     group.addToPolicy(statement('group:Action'));
     new iam.CfnGroupPolicy(stack, 'GroupByName', { groupName: 'app-group', policyName: 'g', policyDocument: doc('groupname:Action') });
     new iam.CfnRolePolicy(stack, 'RoleNamedLikeUser', { roleName: 'app-user', policyName: 'r', policyDocument: doc('role:Action') });
+    // An AWS::IAM::Policy and a managed policy that name them by their literal names.
+    new iam.CfnPolicy(stack, 'UsersByName', { policyName: 'un', users: ['app-user'], policyDocument: doc('users:Action') });
+    new iam.CfnManagedPolicy(stack, 'GroupsByName', { groups: ['app-group'], policyDocument: doc('groups:Managed') });
     const view = PolicyView.of(stack);
     const actions = (p: iam.CfnUser | iam.CfnGroup) => view.policiesOf(p).documents.map((d: any) => d.Statement[0].Action);
-    expect(actions(user.node.defaultChild as iam.CfnUser)).toEqual(['user:Action']);
-    expect(actions(group.node.defaultChild as iam.CfnGroup)).toEqual(['group:Action', 'groupname:Action']);
+    expect(actions(user.node.defaultChild as iam.CfnUser)).toEqual(['user:Action', 'users:Action']);
+    expect(actions(group.node.defaultChild as iam.CfnGroup)).toEqual(['group:Action', 'groupname:Action', 'groups:Managed']);
   });
 
   test('managed policies attached by reference: a Ref to a managed policy of the stack only', () => {
