@@ -171,7 +171,7 @@ export function addRoleQuotaChecks(role: iam.Role, fix: string): void {
   addRoleQuotaCheck(role, attached => {
     const stack = Stack.of(role);
     const own = asArray(stack.resolve((role.node.defaultChild as iam.CfnRole).policies))
-      .reduce((n: number, p: any) => n + policySize(p?.policyDocument), 0);
+      .reduce((n: number, p: any) => n + policySize(p.policyDocument), 0);
     return [
       ...checkQuota(role, 'the inline policies of the role', own + attached.inline, ROLE_INLINE_QUOTA, fix),
       ...checkTrustPolicyQuota(role),
@@ -195,7 +195,8 @@ export function checkManagedPolicyCount(attached: AttachedToRole, needed: number
 
 /** The quota check of a role's trust policy: 2,048 characters. */
 export function checkTrustPolicyQuota(role: iam.Role): string[] {
-  const trust = role.assumeRolePolicy === undefined ? 0 : unresolvedSize(Stack.of(role), role.assumeRolePolicy.toJSON());
+  // An iam.Role always has a trust policy (assumedBy is required).
+  const trust = unresolvedSize(Stack.of(role), role.assumeRolePolicy!.toJSON());
   return checkQuota(role, 'the trust policy of the role', trust, TRUST_POLICY_QUOTA, 'fewer agent or flow IDs, or none (every agent or flow of the account)');
 }
 

@@ -180,6 +180,28 @@ describe('quota checks', () => {
     expect(() => app.synth()).toThrow(/S\/Big: the inline policies of the role would be about \d+ characters, over IAM's quota of 10240/);
   });
 
+  test('a role\'s managed policies: over 10, the error says to attach fewer; a managed policy that names the role is not an inline policy', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const role = new iam.Role(stack, 'Role', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      inlinePolicies: { Own: new iam.PolicyDocument({ statements: [statement(200)] }) },
+    });
+    // About 5,400 characters inline and as many in a managed policy: over the inline quota only if it were counted there.
+    new iam.ManagedPolicy(stack, 'NamesRole', { roles: [role], statements: [statement(200)] });
+    addRoleQuotaChecks(role, 'use fewer');
+    expect(() => app.synth()).not.toThrow();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('quota'))).toEqual([]);
+
+    const app2 = new App();
+    const stack2 = new Stack(app2, 'S');
+    const crowded = new iam.Role(stack2, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    for (let i = 0; i < 11; i++) crowded.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(`P${i}`));
+    addRoleQuotaChecks(crowded, 'use fewer');
+    expect(() => app2.synth()).toThrow('S/Role: the role would have 11 managed policies, over IAM\'s default quota of 10 managed policies per role, '
+      + 'so CloudFormation would fail at deploy. Fix: attach fewer managed policies to the role.');
+  });
+
   const statement = (n: number) => new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Array.from({ length: n }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) });
 
   test('a role\'s inline policies (its own and those attached) and its trust policy are checked at synth, with the fix', () => {
