@@ -57,7 +57,7 @@ export class PolicyView {
    * so that many principals do not each scan the stack.
    */
   public static of(stack: Stack): PolicyView {
-    // Stryker disable next-line ConditionalExpression: always true adds the same drop again (it only repeats); false is killed by the cache tests
+    // Stryker disable next-line ConditionalExpression: true only adds the same drop again (a drop never added: the cached-view tests)
     if (!RESETS.has(stack)) {
       RESETS.add(stack);
       stack.node.addValidation({ validate: () => { VIEWS.delete(stack); return []; } });

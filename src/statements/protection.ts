@@ -14,7 +14,7 @@ const PATH_DENIES = new Map<string, iam.PolicyStatement[]>();
 
 export function inferencePathDenyStatements(paths: InferencePathInfo[]): iam.PolicyStatement[] {
   // The same paths give the same statements, frozen (immutable): built once and shared by every principal.
-  const key = paths.map(p => p.path).join(',');
+  const key = JSON.stringify(paths.map(p => p.path));
   const cached = PATH_DENIES.get(key);
   if (cached !== undefined) return [...cached];
   const statements: iam.PolicyStatement[] = [];

@@ -8,6 +8,24 @@ const path = require('path');
 const Sequencer = require('@jest/test-sequencer').default;
 const state = require('./state');
 
+/** A test name escaped as Stryker's jest runner escapes it (its `escapeRegExp`, in an ES module this file cannot require). */
+const escapeRegExp = name => name.replace(/[.*+\-?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a recorded test name is selected by the test name pattern. Stryker's is `(name)|(name)|…`, each name
+ * escaped, for the hundreds of tests that reach a mutant of shared code: matching every recorded name against that
+ * regular expression took about 0.6 s a run (measured), so its names are looked up in a set instead (an escaped
+ * name holds no unescaped `)|(`). Any other pattern is matched as jest matches it.
+ */
+function testNameMatcher(pattern) {
+  if (pattern.startsWith('(') && pattern.endsWith(')')) {
+    const names = new Set(pattern.slice(1, -1).split(')|('));
+    return name => names.has(escapeRegExp(name));
+  }
+  const matcher = new RegExp(pattern, 'i');
+  return name => matcher.test(name);
+}
+
 class MutationTestSequencer extends Sequencer {
   constructor(options) {
     super(options);
@@ -18,12 +36,12 @@ class MutationTestSequencer extends Sequencer {
     state.failed = false;
     const pattern = this.globalConfig.testNamePattern;
     if (!pattern || tests.length === 0) return [...tests];
-    const matcher = new RegExp(pattern, 'i');
+    const matches = testNameMatcher(pattern);
     const recorded = new Map(state.recorded(tests[0].context.config.rootDir).map(r => [r.testPath, r]));
     const cost = new Map(tests.map(test => {
       const r = recorded.get(test.path);
       if (r === undefined) return [test.path, Number.MAX_SAFE_INTEGER];
-      const matched = r.names.map((name, i) => (matcher.test(name) ? r.testMs[i] : undefined)).filter(ms => ms !== undefined);
+      const matched = r.names.map((name, i) => (matches(name) ? r.testMs[i] : undefined)).filter(ms => ms !== undefined);
       if (matched.length === 0) return [test.path, undefined];
       // The file's load and hooks, then its covering tests.
       const own = r.durationMs - r.testMs.reduce((a, b) => a + b, 0);

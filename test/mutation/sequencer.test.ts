@@ -44,6 +44,17 @@ describe('the mutation-testing sequencer', () => {
     expect(order('(a shared test)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
   });
 
+  test('Stryker\'s filter selects by whole names, escaped as Stryker escapes them; any other pattern as jest matches it', () => {
+    state.record(rootDir, file('special.test.ts'), ['a (b) | c.d* [e] {f} $g^ h? +i -j \\k'], [10], 20);
+    const some = ['special.test.ts', 'other.test.ts'].map(testOf);
+    const select = (pattern: string) => new Sequencer({ contexts: [], globalConfig: { testNamePattern: pattern } })
+      .sort(some).map((t: { path: string }) => path.basename(t.path));
+    expect(select('(a \\(b\\) \\| c\\.d\\* \\[e\\] \\{f\\} \\$g\\^ h\\? \\+i \\-j \\\\k)|(unrelated)')).toEqual(['special.test.ts', 'other.test.ts']);
+    // Part of a name is not the name.
+    expect(select('(c\\.d\\*)')).toEqual([]);
+    expect(select('c\\.d')).toEqual(['special.test.ts']);
+  });
+
   test('without a test filter (the dry run), every file runs, and the bail of the last run is reset', () => {
     state.failed = true;
     expect(order(undefined)).toEqual(['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts', 'other.test.ts']);
