@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { G1, HAIKU } from './fixtures';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
@@ -19,6 +20,23 @@ describe('GuardrailEnforcement', () => {
     expect(recorded(invoker())).toEqual([]);
     expect(recorded(invoker([]))).toEqual([]);
     expect(recorded(invoker([InferencePath.FLOWS]))).toEqual([{ allowUnguardedPaths: [InferencePath.FLOWS] }]);
+  });
+
+  test('the approved guardrails and the account\'s guardrail settings are protected by default and with true, not with false (paths.test.ts simulates it)', () => {
+    const sids = (protectApprovedGuardrails?: boolean) => {
+      const stack = new Stack(new App(), 'S');
+      new GuardrailEnforcedInvokerRole(stack, 'Invoker', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+        models: [InvokableModel.foundationModel(HAIKU)],
+        protectApprovedGuardrails,
+      });
+      return [...JSON.stringify(Template.fromStack(stack).toJSON()).matchAll(/"Sid":"(\w+)"/g)].map(m => m[1]);
+    };
+    const protection = ['DenyChangesToApprovedGuardrails', 'DenyChangesToAccountGuardrailSettings'];
+    expect(sids()).toEqual(expect.arrayContaining(protection));
+    expect(sids(true)).toEqual(sids());
+    expect(sids(false)).toEqual(sids().filter(sid => !protection.includes(sid)));
   });
 
   test('adding a guardrail or a model before it is attached to an owner is a programming error', () => {
