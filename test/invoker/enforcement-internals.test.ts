@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { G1, HAIKU } from './fixtures';
 import { EnforcedGuardrail, GuardrailEnforcedInvokerRole, GuardrailVersion, InferencePath, InvokableModel } from '../../src';
 import { ENFORCEMENT_METADATA } from '../../src/check/model';
@@ -37,6 +38,28 @@ describe('GuardrailEnforcement', () => {
     expect(sids()).toEqual(expect.arrayContaining(protection));
     expect(sids(true)).toEqual(sids());
     expect(sids(false)).toEqual(sids().filter(sid => !protection.includes(sid)));
+  });
+
+  test('a layout gets every statement, and apart from them the Denies, which must stay whole in the first part', () => {
+    const enforcement = new GuardrailEnforcement();
+    enforcement.attach(new Construct(new Stack(new App(), 'S'), 'Owner'), [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      [InvokableModel.foundationModel(HAIKU)]);
+    const seen: { statements: string[]; denies: string[] }[] = [];
+    enforcement.layOutWith((statements, denies) => {
+      seen.push({ statements: statements.map(st => st.sid!), denies: denies.map(st => st.sid!) });
+      return [{ statements, size: 0 }];
+    });
+    expect(enforcement.parts()[0].statements.map(st => st.sid)).toEqual(seen[0].statements);
+    expect(seen).toEqual([{
+      statements: [
+        'InvokeWithApprovedGuardrail', 'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock',
+        'DenyChangesToApprovedGuardrails', 'DenyChangesToAccountGuardrailSettings', 'ApplyGuardrail',
+      ],
+      denies: [
+        'DenyInvokeWithoutApprovedGuardrail', 'DenyInferenceWithoutGuardrailCheck', 'DenyPassRoleToBedrock',
+        'DenyChangesToApprovedGuardrails', 'DenyChangesToAccountGuardrailSettings',
+      ],
+    }]);
   });
 
   test('adding a guardrail or a model before it is attached to an owner is a programming error', () => {
