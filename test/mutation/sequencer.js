@@ -3,7 +3,8 @@
 // This runs only the files that hold a covering test (as recorded by the dry run; a file not recorded always runs),
 // and resets the environment's bail at the start of each run. The file expected to kill the mutant soonest goes first:
 // the time its covering tests took in the dry run, divided by the share of this process's mutant runs of the file that
-// killed the mutant (the mutants of one source file are tested one after another, so the share carries over).
+// killed the mutant, the latest runs weighing most (the mutants of one source file are tested one after another, so the
+// share carries over: state.decay).
 const path = require('path');
 const Sequencer = require('@jest/test-sequencer').default;
 const state = require('./state');
@@ -36,6 +37,7 @@ class MutationTestSequencer extends Sequencer {
     state.failed = false;
     const pattern = this.globalConfig.testNamePattern;
     if (!pattern || tests.length === 0) return [...tests];
+    state.decay();
     const matches = testNameMatcher(pattern);
     const recorded = new Map(state.recorded(tests[0].context.config.rootDir).map(r => [r.testPath, r]));
     const cost = new Map(tests.map(test => {

@@ -44,6 +44,26 @@ describe('the mutation-testing sequencer', () => {
     expect(order('(a shared test)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
   });
 
+  test('the latest runs weigh most: a file that stopped killing gives way to one that kills now', () => {
+    const slow = file('slow.test.ts');
+    const fast = file('fast.test.ts');
+    state.runs.set(slow, 200);
+    state.kills.set(slow, 200);
+    state.runs.set(fast, 200);
+    expect(order('(a shared test)')[0]).toBe('slow.test.ts');
+    // The mutants of another source file: both files run each time, and only fast.test.ts kills, the last two.
+    for (let i = 0; i < 20; i++) {
+      state.runs.set(slow, state.runs.get(slow) + 1);
+      state.runs.set(fast, state.runs.get(fast) + 1);
+      if (i >= 18) state.kills.set(fast, (state.kills.get(fast) ?? 0) + 1);
+      order('(a shared test)');
+    }
+    expect(order('(a shared test)')[0]).toBe('fast.test.ts');
+    state.runs.set(slow, 10);
+    state.decay();
+    expect(state.runs.get(slow)).toBeCloseTo(9);
+  });
+
   test('Stryker\'s filter selects by whole names, escaped as Stryker escapes them; any other pattern as jest matches it', () => {
     state.record(rootDir, file('special.test.ts'), ['a (b) | c.d* [e] {f} $g^ h? +i -j \\k'], [10], 20);
     const some = ['special.test.ts', 'other.test.ts'].map(testOf);
