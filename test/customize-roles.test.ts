@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   AgentExecutionRole,
@@ -50,6 +50,18 @@ test('GuardrailEnforcedInvokerRole: the report lists every statement, the Denies
     'DenyChangesToApprovedGuardrails', 'DenyChangesToAccountGuardrailSettings', 'InvokeWithApprovedGuardrail', 'ApplyGuardrail',
   ]);
   expect(statements[0].Condition).toEqual({ StringNotEquals: { 'bedrock:GuardrailIdentifier': `${G1}:1` } });
+  expect(JSON.stringify(statements)).toContain('amazon.nova-lite-v1:0');
+});
+
+test('GuardrailEnforcedInvokerRole: a model that an aspect adds is in the report (the statements are read after every other aspect)', () => {
+  const { statements } = reportOf(stack => {
+    const r = new GuardrailEnforcedInvokerRole(stack, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      guardrails: [EnforcedGuardrail.fromArn(G1, GuardrailVersion.numbered(1))],
+      models: [HAIKU],
+    });
+    Aspects.of(r).add({ visit: node => { if (node === r) r.addModel(InvokableModel.foundationModel('amazon.nova-lite-v1:0')); } });
+  });
   expect(JSON.stringify(statements)).toContain('amazon.nova-lite-v1:0');
 });
 

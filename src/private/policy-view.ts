@@ -127,9 +127,10 @@ export class PolicyView {
 
   /** Every policy that applies to a principal of this stack. */
   public policiesOf(principal: PrincipalResource): PrincipalPolicies {
+    // An entry that is no object (the list an intrinsic) has no document to read.
     const own: PolicyJson[] = asArray(this.stack.resolve((principal as iam.CfnRole).policies))
-      .map((p: any) => p?.policyDocument)
-      .filter((d: any) => d);
+      .map(p => Object(p).policyDocument)
+      .filter(d => d !== undefined);
     const attached = [...this.attachedTo(principal)];
     for (const p of this.managedPoliciesOf(principal)) if (!attached.includes(p)) attached.push(p);
     const docs = (inline: boolean) => attached.filter(p => p.inline === inline)
@@ -171,7 +172,7 @@ function attachedPolicy(stack: Stack, c: PolicyResource): AttachedPolicy {
   let resolved: { doc: PolicyJson | undefined } | undefined;
   const managed = c instanceof iam.CfnManagedPolicy;
   // An L2 policy (iam.Policy, iam.ManagedPolicy, a role's DefaultPolicy) is named by its own path.
-  const named = c.node.scope !== undefined && c.node.id === 'Resource' ? c.node.scope : c;
+  const named = c.node.id === 'Resource' ? c.node.scope! : c;
   return {
     resource: c,
     inline: !managed,

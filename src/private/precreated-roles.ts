@@ -17,16 +17,15 @@ export function rolesArePrecreated(scope: IConstruct): boolean {
 }
 
 /**
- * Adds `statements()` to the pre-created role's report, once, after every other aspect (the statements may
+ * Adds `statements()` to the pre-created role's report after every other aspect (the statements may
  * still change until then). `add` is the role's `iam.Role` `addToPrincipalPolicy`.
  */
 export function reportStatements(role: iam.Role, statements: () => iam.PolicyStatement[], add: (s: iam.PolicyStatement) => void) {
-  let done = false;
   Aspects.of(role).add({
     visit: node => {
-      if (node !== role || done) return;
-      done = true;
-      statements().forEach(add);
+      // aws-cdk-lib visits each node once per aspect.
+      // Stryker disable next-line ConditionalExpression: true adds the statements again for the role's children, and the role's policy drops a statement it has
+      if (node === role) statements().forEach(add);
     },
   }, { priority: AspectPriority.READONLY });
 }

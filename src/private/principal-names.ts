@@ -73,7 +73,7 @@ export class StackPrincipals {
   /** The principal a value refers to: `{ Ref: ID }`, or `{ Fn::GetAtt: [ID, 'Arn'] }` anywhere inside it. */
   private referencedPrincipal(value: any): string | undefined {
     if (value === null || typeof value !== 'object') return undefined;
-    if (typeof value.Ref === 'string' && this.byLogicalId.has(value.Ref)) return value.Ref;
+    if (this.byLogicalId.has(value.Ref)) return value.Ref;
     const getAtt = value['Fn::GetAtt'];
     if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && this.byLogicalId.has(getAtt[0])) return getAtt[0];
     for (const v of Object.values(value)) {
@@ -99,5 +99,5 @@ function nameFromArn(kind: PrincipalKind, value: string): string | undefined {
 /** The L2 construct around an L1 principal (an `iam.Role` around its `CfnRole`), or the L1 itself. */
 export function ownerOf(principal: IConstruct): IConstruct {
   const scope = principal.node.scope;
-  return scope !== undefined && (scope instanceof iam.Role || scope instanceof iam.User || scope instanceof iam.Group) ? scope : principal;
+  return scope instanceof iam.Role || scope instanceof iam.User || scope instanceof iam.Group ? scope : principal;
 }

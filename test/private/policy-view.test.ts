@@ -1,4 +1,4 @@
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, Fn, Lazy, NestedStack, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { PolicyView } from '../../src/private/policy-view';
 
@@ -75,10 +75,11 @@ describe('the policies of a principal', () => {
     new iam.CfnRolePolicy(stack, 'RoleNamedLikeUser', { roleName: 'app-user', policyName: 'r', policyDocument: doc('role:Action') });
     // An AWS::IAM::Policy and a managed policy that name them by their literal names.
     new iam.CfnPolicy(stack, 'UsersByName', { policyName: 'un', users: ['app-user'], policyDocument: doc('users:Action') });
+    new iam.CfnUserPolicy(stack, 'UserByName', { userName: 'app-user', policyName: 'ub', policyDocument: doc('username:Action') });
     new iam.CfnManagedPolicy(stack, 'GroupsByName', { groups: ['app-group'], policyDocument: doc('groups:Managed') });
     const view = PolicyView.of(stack);
     const actions = (p: iam.CfnUser | iam.CfnGroup) => view.policiesOf(p).documents.map((d: any) => d.Statement[0].Action);
-    expect(actions(user.node.defaultChild as iam.CfnUser)).toEqual(['user:Action', 'users:Action']);
+    expect(actions(user.node.defaultChild as iam.CfnUser)).toEqual(['user:Action', 'users:Action', 'username:Action']);
     expect(actions(group.node.defaultChild as iam.CfnGroup)).toEqual(['group:Action', 'groupname:Action', 'groups:Managed']);
   });
 
@@ -106,6 +107,17 @@ describe('the policies of a principal', () => {
     const view = PolicyView.of(stack);
     expect(view.attachedTo(cfnRole)).toEqual([]);
     expect(view.policiesOf(cfnRole).documents.map((d: any) => d.Statement[0].Action)).toEqual(['own:Action']);
+  });
+
+  test('policies whose documents cannot be read at synth are left out, not read as undefined', () => {
+    const { stack, role, cfnRole } = fixture();
+    // The role's own policies as one intrinsic (a list only known at deploy), and a policy whose document resolves to nothing.
+    cfnRole.policies = Fn.split(',', Fn.importValue('PolicyList')) as any;
+    new iam.CfnPolicy(stack, 'Nothing', { policyName: 'n', roles: [role.roleName], policyDocument: Lazy.any({ produce: () => undefined }) });
+    const policies = PolicyView.of(stack).policiesOf(cfnRole);
+    expect(policies.documents).toStrictEqual([]);
+    expect(policies.inline).toStrictEqual([]);
+    expect(policies.attached.map(p => p.source)).toEqual(['The policy S/Nothing']);
   });
 
   test('a stack without policy resources: nothing attached', () => {
