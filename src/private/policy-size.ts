@@ -148,7 +148,8 @@ export function addRoleQuotaCheck(role: iam.Role, check: RoleQuotaCheck): void {
 }
 
 function checkRolesOf(stack: Stack): string[] {
-  const checks = ROLE_CHECKS.get(stack) ?? [];
+  // Registered with the first check of the stack (addRoleQuotaCheck).
+  const checks = ROLE_CHECKS.get(stack)!;
   const view = policyView().PolicyView.of(stack);
   return checks.flatMap(({ role, check }) => {
     const cfn = role.node.defaultChild;

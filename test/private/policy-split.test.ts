@@ -116,4 +116,5 @@ test('an Allow with a resource that resolves to nothing is not split by resource
   expect(parts.map(p => p.statements.map(s => s.sid))).toEqual([['A'], ['Big']]);
   expect(parts[1].statements[0]).toBe(big);
   expect(stack.resolve(parts[1].statements[0].resources)).toEqual([arn(3), arn(1), arn(2)]);
+  expect(parts[1].size).toBe(JSON.stringify({ Version: '2012-10-17', Statement: [stack.resolve(big.toStatementJson())] }).length);
 });
