@@ -127,7 +127,7 @@ export class PolicyView {
 
   /** Every policy that applies to a principal of this stack. */
   public policiesOf(principal: PrincipalResource): PrincipalPolicies {
-    // An entry that is no object (the list an intrinsic) has no document to read.
+    // An entry that is no object (an intrinsic that stands for the whole list) has no document to read.
     const own: PolicyJson[] = asArray(this.stack.resolve((principal as iam.CfnRole).policies))
       .map(p => Object(p).policyDocument)
       .filter(d => d !== undefined);
