@@ -75,6 +75,42 @@ describe('the mutation-testing sequencer', () => {
     expect(select('c\\.d')).toEqual(['special.test.ts']);
   });
 
+  test('the unit tests of the mutant\'s source file go first, whatever their cost, while they kill', () => {
+    // An instrumented sandbox: mutant 7 is in src/private/slow.ts, mutant 8 in src/other/nothing.ts.
+    fs.mkdirSync(path.join(rootDir, 'src', 'private'), { recursive: true });
+    fs.mkdirSync(path.join(rootDir, 'src', 'other'), { recursive: true });
+    fs.writeFileSync(path.join(rootDir, 'src', 'private', 'slow.ts'), 'const a = stryMutAct_9fa48("6") ? 1 : (stryCov_9fa48("6"), stryMutAct_9fa48("7") ? 2 : 3);');
+    fs.writeFileSync(path.join(rootDir, 'src', 'other', 'nothing.ts'), 'const b = stryMutAct_9fa48("8") ? 1 : 2;');
+    fs.writeFileSync(path.join(rootDir, 'src', 'other', 'notes.md'), 'stryMutAct_9fa48("9")');
+    state.sources = undefined;
+    const active = process.env.__STRYKER_ACTIVE_MUTANT__;
+    try {
+      process.env.__STRYKER_ACTIVE_MUTANT__ = '7';
+      expect(order('(a shared test)')).toEqual(['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts']);
+      // Only if it covers the mutant.
+      expect(order('(fast alone)')).toEqual(['fast.test.ts', 'unrecorded.test.ts']);
+      // Not while it spares the mutants: three runs without a kill.
+      state.runs.set(file('slow.test.ts'), 2.71);
+      expect(order('(a shared test)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
+      state.runs.set(file('slow.test.ts'), 1.9);
+      state.kills.set(file('fast.test.ts'), 1.9);
+      expect(order('(a shared test)')).toEqual(['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts']);
+      state.runs.clear();
+      state.kills.clear();
+      for (const id of ['8', '9', '10']) {
+        process.env.__STRYKER_ACTIVE_MUTANT__ = id;
+        expect(order('(a shared test)')).toEqual(['fast.test.ts', 'slow.test.ts', 'unrecorded.test.ts']);
+      }
+      expect(state.sourceOf(rootDir, '6')).toBe('src/private/slow.ts');
+      expect(state.sourceOf(rootDir, '8')).toBe('src/other/nothing.ts');
+      expect(state.sourceOf(rootDir, '9')).toBeUndefined();
+    } finally {
+      if (active === undefined) delete process.env.__STRYKER_ACTIVE_MUTANT__;
+      else process.env.__STRYKER_ACTIVE_MUTANT__ = active;
+      state.sources = undefined;
+    }
+  });
+
   test('without a test filter (the dry run), every file runs, and the bail of the last run is reset', () => {
     state.failed = true;
     expect(order(undefined)).toEqual(['slow.test.ts', 'fast.test.ts', 'unrecorded.test.ts', 'other.test.ts']);

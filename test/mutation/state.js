@@ -18,6 +18,9 @@ module.exports = {
   runs: new Map(),
   kills: new Map(),
 
+  /** Each mutant's source file, by mutant id (`sourceOf`). */
+  sources: undefined,
+
   /**
    * Weighs the runs and kills counted so far by 0.9 (a run ten mutants ago counts for a third). Stryker tests the
    * mutants of one source file one after another, and each source file has its own likely killers: the unit tests
@@ -49,6 +52,28 @@ module.exports = {
     if (process.env.MUTATE_TRACE === undefined) return;
     fs.mkdirSync(testsDir(rootDir), { recursive: true });
     fs.appendFileSync(path.join(testsDir(rootDir), 'trace.log'), `${new Date().toISOString()} ${process.pid} ${line}\n`);
+  },
+
+  /**
+   * The source file of a mutant (its path from `rootDir`, with `/`), read from the instrumented sources of the sandbox
+   * (Stryker marks each mutant's code `stryMutAct_…("id")`): once per process, the first time it is asked.
+   */
+  sourceOf(rootDir, mutantId) {
+    if (this.sources === undefined) {
+      this.sources = new Map();
+      const walk = dir => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          const full = path.join(dir, entry.name);
+          if (entry.isDirectory()) walk(full);
+          else if (entry.name.endsWith('.ts')) {
+            const relative = path.relative(rootDir, full).split(path.sep).join('/');
+            for (const [, id] of fs.readFileSync(full, 'utf8').matchAll(/stryMutAct_\w+\("(\d+)"\)/g)) this.sources.set(id, relative);
+          }
+        }
+      };
+      if (fs.existsSync(path.join(rootDir, 'src'))) walk(path.join(rootDir, 'src'));
+    }
+    return this.sources.get(mutantId);
   },
 
   /** The recorded test files: { testPath, names, testMs, durationMs }[] (none before the dry run). */
