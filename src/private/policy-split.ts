@@ -74,28 +74,23 @@ export function splitStatements(stack: Stack, statements: iam.PolicyStatement[],
       add(current, statement, m.size);
       continue;
     }
-    // Split by resources: as many as fit in the room left, the rest in the next parts. A piece fills its part
-    // (the next resource does not fit), so the next piece finds no room there and opens a new part.
-    let { sorted: resources, sizes } = m.split;
-    while (resources.length > 0) {
-      let count = 0;
-      let used = m.split.empty - 1; // the last resource has no comma after it
-      for (const size of sizes) {
-        if (used + size > room(current)) break;
-        used += size;
-        count++;
+    // Split by resources, in order: each piece takes as many as fit in the room left, and the next piece opens a new
+    // part (the resource that did not fit does not fit there, even as a statement of its own). A resource that does
+    // not fit an empty part goes alone, over budget: the caller's quota check reports it. One pass per resource.
+    const { empty, sorted, sizes } = m.split;
+    let piece: string[] = [];
+    let used = empty - 1; // the last resource has no comma after it
+    sorted.forEach((arn, i) => {
+      if (used + sizes[i] > room(current) && (piece.length > 0 || current.statements.length > 0)) {
+        if (piece.length > 0) add(current, withResources(statement, piece), used);
+        current = open(options.nextBudget);
+        piece = [];
+        used = empty - 1;
       }
-      if (count === 0) {
-        if (current.statements.length > 0) {
-          current = open(options.nextBudget);
-          continue;
-        }
-        used += sizes[count++]; // one resource does not fit an empty part: over budget, reported by the caller
-      }
-      add(current, withResources(statement, resources.slice(0, count)), used);
-      resources = resources.slice(count);
-      sizes = sizes.slice(count);
-    }
+      piece.push(arn);
+      used += sizes[i];
+    });
+    add(current, withResources(statement, piece), used);
   }
   return parts.map(({ statements: s, size }) => ({ statements: s, size }));
 }
