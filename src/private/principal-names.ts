@@ -29,7 +29,7 @@ export class StackPrincipals {
   }
 
   private readonly byName = new Map<string, string>();
-  private readonly byLogicalId = new Map<string, PrincipalResource>();
+  private readonly byLogicalId = new Map<string | undefined, PrincipalResource>();
   /** The logical ID of each principal (resolving one costs more than the lookup). */
   private readonly logicalIds = new Map<PrincipalResource, string>();
 
@@ -50,19 +50,20 @@ export class StackPrincipals {
    * value's JSON otherwise. Two values name the same principal when their keys are equal.
    */
   public keyOf(kind: PrincipalKind, resolved: unknown): string {
-    if (typeof resolved === 'string') {
-      const name = nameFromArn(kind, resolved) ?? resolved;
-      const logicalId = this.byName.get(`${kind}:${name}`);
-      return logicalId !== undefined ? `logical:${logicalId}` : `name:${kind}:${name}`;
-    }
-    const logicalId = this.referencedPrincipal(resolved);
-    return logicalId !== undefined ? `logical:${logicalId}` : `json:${JSON.stringify(resolved)}`;
+    const logicalId = this.logicalIdOf(kind, resolved);
+    if (logicalId !== undefined) return `logical:${logicalId}`;
+    return typeof resolved === 'string' ? `name:${kind}:${nameOf(kind, resolved)}` : `json:${JSON.stringify(resolved)}`;
   }
 
   /** The L1 principal of this stack that a resolved value names, if any. */
   public resourceOf(kind: PrincipalKind, resolved: unknown): PrincipalResource | undefined {
-    const key = this.keyOf(kind, resolved);
-    return key.startsWith('logical:') ? this.byLogicalId.get(key.slice('logical:'.length)) : undefined;
+    // A value that names no principal of this stack has no logical ID, and the map no undefined key.
+    return this.byLogicalId.get(this.logicalIdOf(kind, resolved));
+  }
+
+  /** The logical ID of the principal of this stack that a resolved value names, by its name or ARN or a reference. */
+  private logicalIdOf(kind: PrincipalKind, resolved: unknown): string | undefined {
+    return typeof resolved === 'string' ? this.byName.get(`${kind}:${nameOf(kind, resolved)}`) : this.referencedPrincipal(resolved);
   }
 
   /** The key of an L1 principal of this stack. */
@@ -88,10 +89,10 @@ export function principalKindOf(c: PrincipalResource): PrincipalKind {
   return c instanceof iam.CfnRole ? 'role' : c instanceof iam.CfnUser ? 'user' : 'group';
 }
 
-/** The name in a literal IAM ARN of `kind` (the last path segment), or undefined for a name. */
-function nameFromArn(kind: PrincipalKind, value: string): string | undefined {
+/** The name a literal value gives a principal of `kind`: the last path segment of an IAM ARN of that kind, or the value. */
+function nameOf(kind: PrincipalKind, value: string): string {
   const match = /^arn:[^:]+:iam::[^:]*:([a-z]+)\/(.+)$/.exec(value);
-  if (match === null || match[1] !== kind) return undefined;
+  if (match === null || match[1] !== kind) return value;
   const segments = match[2].split('/');
   return segments[segments.length - 1];
 }

@@ -8,17 +8,19 @@ import { G1 } from '../invoker/fixtures';
  * another identifier).
  */
 describe('GuardrailVersion', () => {
-  test.each([
-    ['DRAFT', GuardrailVersion.DRAFT, [G1], 'DRAFT', false, false],
-    ['numbered(1)', GuardrailVersion.numbered(1), [`${G1}:1`], '1', false, true],
-    ['numbered(99999999)', GuardrailVersion.numbered(99999999), [`${G1}:99999999`], '99999999', false, true],
-    ['fromString(\'7\')', GuardrailVersion.fromString('7'), [`${G1}:7`], '7', false, true],
-    ['fromString(\'10\')', GuardrailVersion.fromString('10'), [`${G1}:10`], '10', false, true],
-    ['fromString(\'99999999\')', GuardrailVersion.fromString('99999999'), [`${G1}:99999999`], '99999999', false, true],
-    ['fromString(\'DRAFT\')', GuardrailVersion.fromString('DRAFT'), [G1], 'DRAFT', false, false],
-    ['ANY_NUMBERED', GuardrailVersion.ANY_NUMBERED, [`${G1}:*`], 'ANY_NUMBERED', true, false],
-    ['ANY', GuardrailVersion.ANY, [G1, `${G1}:*`], 'ANY', true, false],
-  ])('%s: admits exactly its values, and says what it is', (_label, version, values, text, wildcard, numbered) => {
+  test.each<[string, () => GuardrailVersion, string[], string, boolean, boolean]>([
+    ['DRAFT', () => GuardrailVersion.DRAFT, [G1], 'DRAFT', false, false],
+    ['numbered(1)', () => GuardrailVersion.numbered(1), [`${G1}:1`], '1', false, true],
+    ['numbered(99999999)', () => GuardrailVersion.numbered(99999999), [`${G1}:99999999`], '99999999', false, true],
+    ['fromString(\'7\')', () => GuardrailVersion.fromString('7'), [`${G1}:7`], '7', false, true],
+    ['fromString(\'10\')', () => GuardrailVersion.fromString('10'), [`${G1}:10`], '10', false, true],
+    ['fromString(\'99999999\')', () => GuardrailVersion.fromString('99999999'), [`${G1}:99999999`], '99999999', false, true],
+    ['fromString(\'DRAFT\')', () => GuardrailVersion.fromString('DRAFT'), [G1], 'DRAFT', false, false],
+    ['ANY_NUMBERED', () => GuardrailVersion.ANY_NUMBERED, [`${G1}:*`], 'ANY_NUMBERED', true, false],
+    ['ANY', () => GuardrailVersion.ANY, [G1, `${G1}:*`], 'ANY', true, false],
+  ])('%s: admits exactly its values, and says what it is', (_label, make, values, text, wildcard, numbered) => {
+    // Made in the test: a version that throws fails this test, not the whole file.
+    const version = make();
     expect(version.conditionValues(G1)).toEqual(values);
     expect(version.version).toBe(text);
     expect(version.toString()).toBe(text);

@@ -200,6 +200,15 @@ describe('quota checks', () => {
     addRoleQuotaChecks(crowded, 'use fewer');
     expect(() => app2.synth()).toThrow('S/Role: the role would have 11 managed policies, over IAM\'s default quota of 10 managed policies per role, '
       + 'so CloudFormation would fail at deploy. Fix: attach fewer managed policies to the role.');
+
+    // Ten by ARN, and one that names the role in its Roles: eleven.
+    const app3 = new App();
+    const stack3 = new Stack(app3, 'S');
+    const named = new iam.Role(stack3, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    for (let i = 0; i < 10; i++) named.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(`P${i}`));
+    new iam.ManagedPolicy(stack3, 'NamesRole', { roles: [named], statements: [statement(1)] });
+    addRoleQuotaChecks(named, 'use fewer');
+    expect(() => app3.synth()).toThrow('S/Role: the role would have 11 managed policies');
   });
 
   const statement = (n: number) => new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: Array.from({ length: n }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) });

@@ -63,6 +63,11 @@ test('a principal not created by this stack: its name as the key, from a name or
   expect(principals.keyOf('role', { Ref: otherId })).toBe(`json:{"Ref":"${otherId}"}`);
   expect(principals.keyOf('role', { 'Fn::GetAtt': ['Unknown', 'Arn'] })).toBe('json:{"Fn::GetAtt":["Unknown","Arn"]}');
   expect(principals.keyOf('role', null)).toBe('json:null');
+  // A role named 'undefined' is not the role of this stack without a name.
+  expect(principals.keyOf('role', 'undefined')).toBe('name:role:undefined');
+  expect(principals.resourceOf('role', 'undefined')).toBeUndefined();
+  // An ARN followed by more text is not an ARN.
+  expect(principals.keyOf('role', 'arn:aws:iam::111122223333:role/app-role\nx')).toBe('name:role:arn:aws:iam::111122223333:role/app-role\nx');
   expect(principals.resourceOf('role', { Ref: otherId })).toBeUndefined();
   // Handed a principal of another stack, the view leaves it out.
   expect(StackPrincipals.fromConstructs(stack, [cfn(elsewhere)]).keyOf('role', 'other-role')).toBe('name:role:other-role');
