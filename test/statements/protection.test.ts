@@ -113,6 +113,14 @@ describe('the protection Denies, exactly', () => {
     });
     const services = [...new Set(paths.flatMap(p => (p.passedToService === undefined ? [] : [p.passedToService])))];
     expect(services.length).toBeGreaterThan(0);
+    // Each Deny only for paths that need it: no empty action list, no PassRole Deny over no service.
+    const direct = paths.filter(p => p.passedToService === undefined);
+    const passed = paths.filter(p => p.passedToService !== undefined);
+    expect(direct.length).toBeGreaterThan(0);
+    expect(passed.length).toBeGreaterThan(0);
+    expect(json(inferencePathDenyStatements(direct)).map((st: any) => st.Sid)).toEqual(['DenyInferenceWithoutGuardrailCheck']);
+    expect(json(inferencePathDenyStatements(passed)).map((st: any) => st.Sid)).toEqual(['DenyPassRoleToBedrock']);
+    expect(inferencePathDenyStatements([])).toEqual([]);
     expect(passRole).toEqual({
       Sid: 'DenyPassRoleToBedrock',
       Effect: 'Deny',
